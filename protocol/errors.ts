@@ -3,6 +3,7 @@
  * Apache Kafka's Errors enum (codes through 127 exist in 3.9; 128-133 are reserved by later
  * versions and listed so that every code a client may send has a name).
  * "retriable" is true when Kafka's exception for the code extends RetriableException.
+ * Messages for codes -1..127 are Kafka 3.9's wording (4.1 reworded 24 and 81); 128-133 use 4.1's.
  */
 
 export enum ErrorCode {
@@ -176,7 +177,7 @@ const TABLE: ReadonlyArray<readonly [ErrorCode, boolean, string]> = [
   [ErrorCode.INVALID_REQUIRED_ACKS, false, "Produce request specified an invalid value for required acks."],
   [ErrorCode.ILLEGAL_GENERATION, false, "Specified group generation id is not valid."],
   [ErrorCode.INCONSISTENT_GROUP_PROTOCOL, false, "The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list."],
-  [ErrorCode.INVALID_GROUP_ID, false, "The group id is invalid."],
+  [ErrorCode.INVALID_GROUP_ID, false, "The configured groupId is invalid."],
   [ErrorCode.UNKNOWN_MEMBER_ID, false, "The coordinator is not aware of this member."],
   [ErrorCode.INVALID_SESSION_TIMEOUT, false, "The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms)."],
   [ErrorCode.REBALANCE_IN_PROGRESS, false, "The group is rebalancing, so a rejoin is needed."],
@@ -233,7 +234,7 @@ const TABLE: ReadonlyArray<readonly [ErrorCode, boolean, string]> = [
   [ErrorCode.OFFSET_NOT_AVAILABLE, true, "The leader high watermark has not caught up from a recent leader election so the offsets cannot be guaranteed to be monotonically increasing."],
   [ErrorCode.MEMBER_ID_REQUIRED, false, "The group member needs to have a valid member id before actually entering a consumer group."],
   [ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, true, "The preferred leader was not available."],
-  [ErrorCode.GROUP_MAX_SIZE_REACHED, false, "The group has reached its maximum size."],
+  [ErrorCode.GROUP_MAX_SIZE_REACHED, false, "The consumer group has reached its max size."],
   [ErrorCode.FENCED_INSTANCE_ID, false, "The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id."],
   [ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, true, "Eligible topic partition leaders are not available."],
   [ErrorCode.ELECTION_NOT_NEEDED, true, "Leader election not needed for topic partition."],
