@@ -1,0 +1,47 @@
+/** Per-topic log settings (Kafka's LogConfig); units are in each name's suffix. */
+export interface LogConfig {
+  /** segment.bytes: roll when the active segment would exceed this size. */
+  segmentBytes: number;
+  /** segment.ms: roll when the active segment's first batch is older than this. */
+  segmentMs: number;
+  /** segment.index.bytes: preallocated size of each index file; a full index rolls. */
+  segmentIndexBytes: number;
+  /** index.interval.bytes: bytes of batches between two offset index entries. */
+  indexIntervalBytes: number;
+  /** max.message.bytes: largest accepted batch (whole batch size in bytes). */
+  maxMessageBytes: number;
+  /** retention.ms: -1 = keep forever. */
+  retentionMs: number;
+  /** retention.bytes: -1 = no size limit. */
+  retentionBytes: number;
+  cleanupPolicy: { delete: boolean; compact: boolean };
+  /** delete.retention.ms: how long tombstones survive compaction. */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio: dirty bytes / total bytes that triggers compaction. */
+  minCleanableDirtyRatio: number;
+  /** flush.messages: fsync after this many appended records (1 = fsync before every ack). */
+  flushMessages: number;
+  /** flush.ms: fsync when the last flush is older than this. */
+  flushMs: number;
+  messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** file.delete.delay.ms: how long `.deleted` files linger before removal. */
+  fileDeleteDelayMs: number;
+}
+
+/** Kafka 3.9's defaults. Kafka's Long.MAX_VALUE "never" is Number.MAX_SAFE_INTEGER here. */
+export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * 24 * 60 * 60 * 1000,
+  segmentIndexBytes: 10 * 1024 * 1024,
+  indexIntervalBytes: 4096,
+  maxMessageBytes: 1024 * 1024 + 12,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  retentionBytes: -1,
+  cleanupPolicy: Object.freeze({ delete: true, compact: false }),
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  minCleanableDirtyRatio: 0.5,
+  flushMessages: Number.MAX_SAFE_INTEGER,
+  flushMs: Number.MAX_SAFE_INTEGER,
+  messageTimestampType: 'CreateTime',
+  fileDeleteDelayMs: 60_000,
+}) as LogConfig;

@@ -1,0 +1,399 @@
+/**
+ * One partition's log (Kafka's UnifiedLog + LocalLog): appends, reads, truncation, flush.
+ *
+ * Ordering rules:
+ * - Appends validate, assign offsets and reserve file positions synchronously in call order
+ *   (no await between validation and assignment), then join this log's write queue. The
+ *   queue writes in order, coalescing waiting appends into one writev, and acknowledges each
+ *   append only after its bytes (and those of every earlier append) are in the file.
+ * - Readers see only acknowledged data: `visibleEnd` advances in the write queue.
+ * - Structural changes (truncation, retention, compaction swaps) run one at a time under
+ *   `exclusive()` and wait for the write queue to drain first.
+ * - Different logs share nothing: one partition never waits on another.
+ */
+import { ErrorCode, KafkaError } from '../protocol/errors';
+import { Clock } from './clock';
+import { AppendJob, AppendQueue, storageError } from './log-append-queue';
+import { LeaderEpochCache } from './leader-epoch-cache';
+import { LogConfig } from './log-config';
+import { LogSegment } from './log-segment';
+import { LogSegments } from './log-segments';
+import { AppendOrigin, BatchesSummary, assignOffsets, summarizeFollowerBatches, validateBatches } from './log-validator';
+import { readFromLog, ReadOptions } from './log-read';
+import { FetchDataInfo, LogAppendInfo, StorageLogger, TopicPartition } from './types';
+import { deleteOldestSegments, truncateLogFully, truncateLogTo } from './log-truncation';
+import { offsetForTimestampIn, maxTimestampIn, TimestampAndOffset } from './log-timestamps';
+
+/** Position of the acknowledged log end (offset, segment, byte position in it). */
+export interface LogEnd {
+  offset: bigint;
+  segment: LogSegment;
+  position: number;
+}
+
+export interface LoadedLogState {
+  dir: string;
+  topicPartition: TopicPartition;
+  config: LogConfig;
+  clock: Clock;
+  logger: StorageLogger;
+  segments: LogSegments;
+  nextOffset: bigint;
+  logStartOffset: bigint;
+  recoveryPoint: bigint;
+  highWatermark: bigint;
+  epochCache: LeaderEpochCache;
+}
+
+export class Log {
+  readonly topicPartition: TopicPartition;
+  /** Partition directory. */
+  dir: string;
+  config: LogConfig;
+  /** Set by the broker (replication); checkpointed in replication-offset-checkpoint. */
+  highWatermark: bigint;
+  /** Offsets below this are fsynced with their indexes (recovery starts here). */
+  recoveryPoint: bigint;
+  /** Clock ms of the last flush (flush.ms policy). */
+  lastFlushMs: number;
+  /**
+   * Called (and awaited) after a truncation lowered the recovery point; the LogManager
+   * rewrites its recovery-point checkpoint so a stale, higher value is never trusted. @internal
+   */
+  onRecoveryPointLowered: (() => Promise<void>) | null = null;
+  /** @internal */ readonly segments: LogSegments;
+  /** @internal */ readonly epochCache: LeaderEpochCache;
+  /** @internal */ readonly clock: Clock;
+  /** @internal */ readonly logger: StorageLogger;
+  /** @internal read hint: where the last read stopped (sequential consumers skip the scan). */
+  readHint: { segment: LogSegment; offset: bigint; position: number } | null = null;
+  private _logStartOffset: bigint;
+  /** Offset the next append gets (includes appends still being written). */
+  private nextOffset: bigint;
+  private end: LogEnd;
+  private readonly appends: AppendQueue;
+  private unflushedRecords = 0;
+  private lock: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Background work (segment finalization) that shutdown waits for. */
+  private background = new Set<Promise<unknown>>();
+
+  constructor(s: LoadedLogState) {
+    this.dir = s.dir;
+    this.topicPartition = s.topicPartition;
+    this.config = s.config;
+    this.clock = s.clock;
+    this.logger = s.logger;
+    this.segments = s.segments;
+    this.nextOffset = s.nextOffset;
+    this._logStartOffset = s.logStartOffset;
+    this.recoveryPoint = s.recoveryPoint;
+    this.highWatermark = s.highWatermark;
+    this.epochCache = s.epochCache;
+    const active = s.segments.active();
+    this.end = { offset: s.nextOffset, segment: active, position: active.size };
+    this.lastFlushMs = s.clock.now();
+    this.appends = new AppendQueue({
+      afterWrite: (seg, jobs) => this.afterWrite(seg, jobs),
+      acknowledged: (j) => {
+        this.end = { offset: j.endOffset, segment: j.segment, position: j.position + j.buf.length };
+      },
+      rolled: (seg, newBase) => this.track(this.finalizeRolled(seg, newBase)),
+      failed: (e) => {
+        this.logger.error({ err: e, tp: this.name }, 'log write failed; log is now offline');
+        return storageError(this.name, e);
+      },
+    });
+  }
+
+  get logStartOffset(): bigint {
+    return this._logStartOffset;
+  }
+  /** Acknowledged log end offset (what readers may see). */
+  get logEndOffset(): bigint {
+    return this.end.offset;
+  }
+  /** @internal */
+  get visibleEnd(): LogEnd {
+    return this.end;
+  }
+  /** @internal */
+  setLogStartOffset(o: bigint): void {
+    if (o > this._logStartOffset) this._logStartOffset = o;
+  }
+
+  updateConfig(c: LogConfig): void {
+    this.config = c;
+    const settings = { segmentIndexBytes: c.segmentIndexBytes, indexIntervalBytes: c.indexIntervalBytes };
+    for (const s of this.segments.all()) s.updateSettings(settings);
+  }
+
+  /** Bytes of all segments on disk (including appends in flight). */
+  size(): number {
+    return this.segments.totalBytes();
+  }
+
+  latestEpoch(): number | null {
+    return this.epochCache.latestEpoch();
+  }
+
+  /** See LeaderEpochCache.endOffsetFor; null = undefined epoch/offset (-1, -1). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } | null {
+    return this.epochCache.endOffsetFor(epoch, this.end.offset);
+  }
+
+  // ---- appends --------------------------------------------------------------------------
+
+  /**
+   * Validates, assigns offsets from the log end and `leaderEpoch` (in place, in `records`),
+   * appends, and resolves once the bytes are in the file (fsynced too if flush.messages is
+   * reached). `records` must not be modified until the promise settles.
+   */
+  appendAsLeader(records: Buffer, opts: { leaderEpoch: number; origin?: AppendOrigin }): Promise<LogAppendInfo> {
+    try {
+      this.checkWritable(records);
+      if (records.length === 0) return Promise.resolve(this.emptyAppendInfo());
+      const views = validateBatches(records, this.config.maxMessageBytes, opts.origin ?? 'client');
+      const now = this.clock.now();
+      const appendTime = this.config.messageTimestampType === 'LogAppendTime' ? BigInt(now) : null;
+      const summary = assignOffsets(views, this.nextOffset, opts.leaderEpoch, appendTime);
+      if (this.epochCache.assign(opts.leaderEpoch, summary.firstOffset)) void this.epochCache.persist().catch((e) => this.logger.error({ err: e }, 'leader epoch checkpoint failed'));
+      return this.enqueue(records, summary, appendTime ?? -1n, now);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Appends batches with the leader's offsets and epochs (must start at or after the log end). */
+  appendAsFollower(records: Buffer): Promise<LogAppendInfo> {
+    try {
+      this.checkWritable(records);
+      if (records.length === 0) return Promise.resolve(this.emptyAppendInfo());
+      const views = validateBatches(records, Number.MAX_SAFE_INTEGER, 'replication');
+      const summary = summarizeFollowerBatches(views, this.nextOffset);
+      let changed = false;
+      for (const v of views) changed = this.epochCache.assign(v.partitionLeaderEpoch, v.baseOffset) || changed;
+      if (changed) void this.epochCache.persist().catch((e) => this.logger.error({ err: e }, 'leader epoch checkpoint failed'));
+      return this.enqueue(records, summary, -1n, this.clock.now());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private checkWritable(records: Buffer): void {
+    if (this.appends.failure) throw this.appends.failure;
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.name} is closed`);
+    if (records.length > this.config.segmentBytes) {
+      throw new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes exceed segment.bytes ${this.config.segmentBytes}`);
+    }
+  }
+
+  private emptyAppendInfo(): LogAppendInfo {
+    return { firstOffset: -1n, lastOffset: -1n, logAppendTimeMs: -1n, logStartOffset: this._logStartOffset, recordCount: 0, maxTimestamp: -1n };
+  }
+
+  private get name(): string {
+    return `${this.topicPartition.topic}-${this.topicPartition.partition}`;
+  }
+
+  /** Synchronous: picks (or rolls) the segment, records the append in it, queues the write. */
+  private enqueue(records: Buffer, s: BatchesSummary, appendTime: bigint, now: number): Promise<LogAppendInfo> {
+    let seg = this.segments.active();
+    if (
+      seg.shouldRoll({
+        segmentBytes: this.config.segmentBytes,
+        segmentMs: this.config.segmentMs,
+        appendSize: records.length,
+        maxTimestamp: s.maxTimestamp,
+        lastOffset: s.lastOffset,
+        now,
+      }) ||
+      s.firstOffset - seg.baseOffset > 0x7fffffffn
+    ) {
+      seg = this.roll(s.firstOffset > this.nextOffset ? s.firstOffset : this.nextOffset, now);
+    }
+    const position = seg.size;
+    seg.recordAppend(records, position);
+    this.nextOffset = s.lastOffset + 1n;
+    const info: LogAppendInfo = {
+      firstOffset: s.firstOffset,
+      lastOffset: s.lastOffset,
+      logAppendTimeMs: appendTime,
+      logStartOffset: this._logStartOffset,
+      recordCount: s.recordCount,
+      maxTimestamp: s.maxTimestamp,
+    };
+    const endOffset = this.nextOffset;
+    return new Promise<LogAppendInfo>((resolve, reject) => {
+      this.appends.push({ segment: seg, position, buf: records, endOffset, records: s.recordCount, info, resolve, reject });
+    });
+  }
+
+  /** Starts a new active segment at `base`; the old one is finalized after its writes land. */
+  private roll(base: bigint, now: number): LogSegment {
+    const old = this.segments.active();
+    const seg = new LogSegment(this.dir, base, this.segmentSettings(), 0, now, true);
+    this.segments.add(seg);
+    this.appends.pushRoll(old, base);
+    this.logger.debug({ tp: this.name, base: base.toString() }, 'rolled segment');
+    return seg;
+  }
+
+  /** @internal */
+  segmentSettings(): { segmentIndexBytes: number; indexIntervalBytes: number } {
+    return { segmentIndexBytes: this.config.segmentIndexBytes, indexIntervalBytes: this.config.indexIntervalBytes };
+  }
+
+  /** flush.messages policy, between a write and its acknowledgement. */
+  private async afterWrite(seg: LogSegment, jobs: readonly AppendJob[]): Promise<void> {
+    for (const j of jobs) this.unflushedRecords += j.records;
+    if (this.unflushedRecords < this.config.flushMessages) return;
+    await seg.log.flush();
+    this.unflushedRecords = 0;
+    this.lastFlushMs = this.clock.now();
+    const last = jobs[jobs.length - 1]!;
+    // only the active segment's flush moves the recovery point (rolled ones are finalized separately)
+    if (last.endOffset > this.recoveryPoint && seg === this.segments.active()) this.recoveryPoint = last.endOffset;
+  }
+
+  private async finalizeRolled(seg: LogSegment, newBase: bigint): Promise<void> {
+    try {
+      await seg.onBecomeInactive();
+      await this.epochCache.persist();
+      if (newBase > this.recoveryPoint) this.recoveryPoint = newBase;
+    } catch (e) {
+      this.logger.error({ err: e, tp: this.name }, 'finalizing rolled segment failed');
+    }
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  /** Resolves when every queued append has been written (or failed). @internal */
+  drainWrites(): Promise<void> {
+    return this.appends.idle();
+  }
+
+  /** Runs `fn` after earlier structural operations, with the write queue drained. @internal */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(async () => {
+      await this.drainWrites();
+      // finalization of rolled segments moves the recovery point: let it land first
+      await Promise.all([...this.background]);
+      return fn();
+    });
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  // ---- reads ----------------------------------------------------------------------------
+
+  /**
+   * Whole batches starting with the one containing `offset`, up to `maxBytes` (the first
+   * batch is returned whole even if larger when minOneBatch), excluding batches that reach
+   * `maxOffset` or the log end. OFFSET_OUT_OF_RANGE below the log start or above the end.
+   */
+  read(offset: bigint, maxBytes: number, opts: ReadOptions): Promise<FetchDataInfo> {
+    return readFromLog(this, offset, maxBytes, opts);
+  }
+
+  /**
+   * First record with timestamp >= ts (Kafka's fetchOffsetByTimestamp), or null. Also
+   * accepts ListOffsets' special values: -2 earliest, -1 latest, -3 max timestamp.
+   */
+  async offsetForTimestamp(ts: bigint): Promise<TimestampAndOffset | null> {
+    const epochAt = (o: bigint): number => this.epochCache.epochForOffset(o);
+    if (ts === -2n) return { offset: this._logStartOffset, timestamp: -1n, leaderEpoch: epochAt(this._logStartOffset) };
+    if (ts === -1n) return { offset: this.end.offset, timestamp: -1n, leaderEpoch: this.epochCache.latestEpoch() ?? -1 };
+    if (ts === -3n) return this.maxTimestampAndOffset();
+    return offsetForTimestampIn(this, ts);
+  }
+
+  /** Offset and timestamp of the record with the largest timestamp (ListOffsets -3), or null. */
+  maxTimestampAndOffset(): Promise<TimestampAndOffset | null> {
+    return maxTimestampIn(this);
+  }
+
+  // ---- flush ----------------------------------------------------------------------------
+
+  /** fsyncs everything appended so far (data + indexes) and moves the recovery point. */
+  async flush(): Promise<void> {
+    await this.drainWrites();
+    const upTo = this.end.offset;
+    const active = this.segments.active();
+    for (const seg of this.segments.from(this.recoveryPoint)) await seg.flush({ active: seg === active });
+    await this.epochCache.persist();
+    this.unflushedRecords = 0;
+    this.lastFlushMs = this.clock.now();
+    if (upTo > this.recoveryPoint) this.recoveryPoint = upTo;
+  }
+
+  // ---- truncation -----------------------------------------------------------------------
+
+  /**
+   * Removes every batch at or above `offset` (follower truncation). Must not overlap appends
+   * to this log (the caller is the replica fetcher, which stopped appending).
+   */
+  truncateTo(offset: bigint): Promise<void> {
+    return this.exclusive(() => truncateLogTo(this, offset));
+  }
+
+  /** Deletes every segment and restarts the log empty at `offset`. */
+  truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    return this.exclusive(() => truncateLogFully(this, offset));
+  }
+
+  /**
+   * Moves the log start offset up to `offset` (DeleteRecords) and deletes segments wholly
+   * below it. OFFSET_OUT_OF_RANGE above the log end. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    if (offset > this.end.offset) {
+      return Promise.reject(new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is above the log end ${this.end.offset}`));
+    }
+    if (offset > this._logStartOffset) {
+      this._logStartOffset = offset;
+      if (this.epochCache.truncateFromStart(offset)) void this.epochCache.persist().catch(() => undefined);
+    }
+    return this.exclusive(async () => {
+      await deleteOldestSegments(this, () => true, 'log-start');
+      return this._logStartOffset;
+    });
+  }
+
+  /**
+   * Sets the log end after a truncation (under exclusive(), write queue empty); with
+   * `restartAt` the log start moves there too. @internal
+   */
+  resetEnd(offset: bigint, segment: LogSegment, restartAt?: bigint): void {
+    this.nextOffset = offset;
+    this.end = { offset, segment, position: segment.size };
+    this.readHint = null;
+    if (restartAt !== undefined) this._logStartOffset = restartAt;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  /** Waits for writes and background finalization, writes indexes trimmed, closes fds. */
+  async close(): Promise<void> {
+    this.closed = true; // later appends fail with KAFKA_STORAGE_ERROR
+    await this.exclusive(async () => undefined);
+    await Promise.all([...this.background]);
+    const all = this.segments.all();
+    for (let i = 0; i < all.length; i++) await all[i]!.close({ active: i === all.length - 1 });
+  }
+
+  /** Closes fds without writing anything (the directory is being deleted, or a crash is simulated). @internal */
+  async closeForDelete(): Promise<void> {
+    this.closed = true;
+    await this.lock;
+    await this.drainWrites();
+    await Promise.all([...this.background]);
+    for (const s of this.segments.all()) await s.log.close();
+  }
+}

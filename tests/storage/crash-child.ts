@@ -1,0 +1,52 @@
+/**
+ * Child process of the SIGKILL crash test: opens a LogManager on argv[2], appends random
+ * batches forever (several in flight), and prints `ack <base> <last> <sha1>` for each
+ * acknowledged append. The parent kills it with SIGKILL at a random moment.
+ * argv[3] = seed, argv[4] = "flush" to also run a short flush.ms (moves the recovery point).
+ */
+import { createHash } from 'crypto';
+import { buildRecordBatch } from '../../protocol/records/record';
+import { CompressionType } from '../../protocol/records/record-batch';
+import { DEFAULT_LOG_CONFIG } from '../../storage/log-config';
+import { LogManager } from '../../storage/log-manager';
+
+const dir = process.argv[2]!;
+let seed = Number(process.argv[3] ?? 1) >>> 0;
+const withFlush = process.argv[4] === 'flush';
+function rnd(n: number): number {
+  seed = (seed * 1103515245 + 12345) >>> 0;
+  return seed % n;
+}
+
+async function main(): Promise<void> {
+  const config = {
+    ...DEFAULT_LOG_CONFIG,
+    segmentBytes: 512 * 1024,
+    segmentIndexBytes: 4096,
+    indexIntervalBytes: 1024,
+    flushMs: withFlush ? 20 : DEFAULT_LOG_CONFIG.flushMs,
+  };
+  const mgr = await LogManager.open({ logDirs: [dir], defaultConfig: config, flushCheckIntervalMs: 10, checkpointIntervalMs: 15 });
+  mgr.startBackgroundTasks();
+  const log = await mgr.getOrCreateLog('crash', 0, config);
+  process.stdout.write(`ready ${log.logEndOffset}\n`);
+  const inFlight = 1 + rnd(6);
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const n = 1 + rnd(40);
+      const size = rnd(4) === 0 ? 1000 + rnd(4000) : rnd(200);
+      const records = Array.from({ length: n }, (_, i) => ({ key: `k${rnd(100)}`, value: Buffer.alloc(size, (i + seed) & 0xff), timestamp: Date.now() }));
+      const compression = rnd(5) === 0 ? CompressionType.Gzip : CompressionType.None;
+      const buf = buildRecordBatch({ records, compression });
+      const info = await log.appendAsLeader(buf, { leaderEpoch: 3 });
+      const hash = createHash('sha1').update(buf).digest('hex');
+      process.stdout.write(`ack ${info.firstOffset} ${info.lastOffset} ${hash}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e?.stack ?? e) + '\n');
+  process.exit(1);
+});
