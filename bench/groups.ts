@@ -1,0 +1,223 @@
+/**
+ * Group coordinator benchmark. Starts one Gregor broker as a child process (temp data dir,
+ * group.initial.rebalance.delay.ms=0) and measures, with raw protocol clients built on
+ * protocol/ (pipelined requests, no client library overhead):
+ *   1. offset commit throughput: 10 connections, each pipelining OffsetCommit v8 requests of one
+ *      partition offset for its own group (target >= 50,000 commits/s); every commit is a durable
+ *      __consumer_offsets append (acks=all);
+ *   2. rebalance time of a 10-member group: 10 members send JoinGroup (v5) at once; measured from
+ *      the last JoinGroup sent until every member holds its SyncGroup assignment (target < 100 ms).
+ * Run: `npx tsx bench/groups.ts` (or `node dist/bench/groups.js` after a build).
+ * Environment: BENCH_SCALE (default 1) scales the commit count.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import fs from 'fs';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+import { FrameDecoder } from '../protocol/frame';
+import { decodeResponse, encodeRequest } from '../protocol/header';
+import { ApiKey } from '../protocol/generated/api-keys';
+import type { JoinGroupResponse } from '../protocol/generated/join-group-response';
+import type { OffsetCommitResponse } from '../protocol/generated/offset-commit-response';
+import type { SyncGroupResponse } from '../protocol/generated/sync-group-response';
+import type { FindCoordinatorResponse } from '../protocol/generated/find-coordinator-response';
+import { encodeSubscription } from '../coordinator/group/consumer-protocol';
+
+const ROOT = path.resolve(__dirname, '..', path.basename(path.resolve(__dirname, '..')) === 'dist' ? '..' : '');
+const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
+
+/** A pipelined request/response connection speaking the Kafka wire protocol. */
+class RawClient {
+  private readonly frames = new FrameDecoder(64 * 1024 * 1024);
+  private readonly pending = new Map<number, { apiKey: number; version: number; resolve: (b: unknown) => void }>();
+  private corr = 0;
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      for (const f of this.frames.push(chunk)) {
+        const corr = f.readInt32BE(0);
+        const p = this.pending.get(corr);
+        if (!p) continue;
+        this.pending.delete(corr);
+        p.resolve(decodeResponse(p.apiKey, p.version, f).body);
+      }
+    });
+  }
+
+  static connect(host: string, port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host, port }, () => resolve(new RawClient(s)));
+      s.setNoDelay(true);
+      s.once('error', reject);
+    });
+  }
+
+  request<T>(apiKey: number, version: number, body: unknown): Promise<T> {
+    const corr = ++this.corr;
+    return new Promise<T>((resolve) => {
+      this.pending.set(corr, { apiKey, version, resolve: resolve as (b: unknown) => void });
+      for (const c of encodeRequest(apiKey, version, corr, 'bench', body)) this.socket.write(c);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+async function startBrokerProcess(): Promise<{ child: ChildProcess; host: string; port: number; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gregor-bench-groups-'));
+  const compiled = path.join(ROOT, 'dist', 'broker', 'main.js');
+  const useDist = __filename.endsWith('.js') && fs.existsSync(compiled);
+  const args = useDist ? [compiled] : ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'broker', 'main.ts')];
+  const overrides = ['listeners=PLAINTEXT://127.0.0.1:0', `log.dirs=${dataDir}`, 'group.initial.rebalance.delay.ms=0', 'offsets.topic.replication.factor=1'];
+  const nodeFlags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f.length > 0); // e.g. --cpu-prof
+  const child = spawn(process.execPath, [...nodeFlags, ...args, 'broker', ...overrides.flatMap((o) => ['--override', o]), '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const [host, port] = await new Promise<[string, number]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`broker did not start: ${out.slice(-2000)}`));
+    }, 30000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on PLAINTEXT:\/\/([0-9.]+):(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve([m[1]!, Number(m[2])]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited ${code}: ${out.slice(-2000)}`)));
+  });
+  child.stdout!.resume();
+  return { child, host, port, dataDir };
+}
+
+const progress = (msg: string): void => {
+  if (process.env['BENCH_DEBUG']) process.stderr.write(`[bench/groups] ${msg}\n`);
+};
+
+async function ensureCoordinator(c: RawClient, group: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = await c.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, { key: group, keyType: 0, coordinatorKeys: [] });
+    if (r.errorCode === 0) return;
+    progress(`FindCoordinator(${group}): error ${r.errorCode}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('no coordinator');
+}
+
+function commitBody(group: string, offset: bigint) {
+  return {
+    groupId: group,
+    generationIdOrMemberEpoch: -1,
+    memberId: '',
+    groupInstanceId: null,
+    retentionTimeMs: -1n,
+    topics: [{ name: 'bench-topic', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] }],
+  };
+}
+
+/** 10 clients, each keeping `window` commits in flight; returns commits/s. */
+async function commitThroughput(host: string, port: number, perClient: number, window = 64): Promise<{ rate: number; errors: number }> {
+  const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(host, port)));
+  await clients[0]!.request(ApiKey.CreateTopics, 4, { topics: [{ name: 'bench-topic', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10000, validateOnly: false });
+  await Promise.all(clients.map((c, i) => ensureCoordinator(c, `bench-g${i}`)));
+  progress('coordinators found');
+  // warm-up (loads the coordinator partitions, JIT)
+  await Promise.all(clients.map((c, i) => c.request(ApiKey.OffsetCommit, 8, commitBody(`bench-g${i}`, 0n))));
+  progress('warm-up done');
+  let errors = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    clients.map(async (c, i) => {
+      let sent = 0;
+      const worker = async () => {
+        while (sent < perClient) {
+          const off = BigInt(++sent);
+          const r = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, 8, commitBody(`bench-g${i}`, off));
+          if (r.topics[0]?.partitions[0]?.errorCode !== 0) errors++;
+        }
+      };
+      await Promise.all(Array.from({ length: window }, worker));
+    }),
+  );
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  for (const c of clients) c.close();
+  return { rate: (perClient * 10) / secs, errors };
+}
+
+/** One rebalance of `n` fresh members; ms from the last JoinGroup sent to the last assignment received. */
+async function rebalanceTime(host: string, port: number, n: number, group: string): Promise<number> {
+  const clients = await Promise.all(Array.from({ length: n }, () => RawClient.connect(host, port)));
+  await ensureCoordinator(clients[0]!, group);
+  const metadata = encodeSubscription(['bench-topic']);
+  const join = (c: RawClient, memberId: string) =>
+    c.request<JoinGroupResponse>(ApiKey.JoinGroup, 5, {
+      groupId: group,
+      sessionTimeoutMs: 30000,
+      rebalanceTimeoutMs: 30000,
+      memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata }],
+      reason: null,
+    });
+  // Obtain member ids first (v4+ MEMBER_ID_REQUIRED), so the measured round is the rebalance itself.
+  const ids = await Promise.all(clients.map(async (c) => (await join(c, '')).memberId));
+  let lastJoinSent = 0n;
+  let lastAssigned = 0n;
+  await Promise.all(
+    clients.map(async (c, i) => {
+      let memberId = ids[i]!;
+      for (;;) {
+        lastJoinSent = process.hrtime.bigint();
+        const j = await join(c, memberId);
+        if (j.errorCode !== 0) throw new Error(`JoinGroup error ${j.errorCode}`);
+        memberId = j.memberId;
+        const assignments = j.leader === memberId ? j.members.map((m) => ({ memberId: m.memberId, assignment: Buffer.from(m.memberId) })) : [];
+        const s = await c.request<SyncGroupResponse>(ApiKey.SyncGroup, 3, { groupId: group, generationId: j.generationId, memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments });
+        if (s.errorCode === 27) continue; // REBALANCE_IN_PROGRESS: rejoin
+        if (s.errorCode !== 0) throw new Error(`SyncGroup error ${s.errorCode}`);
+        lastAssigned = process.hrtime.bigint();
+        return;
+      }
+    }),
+  );
+  for (const c of clients) c.close();
+  return Number(lastAssigned - lastJoinSent) / 1e6;
+}
+
+async function main(): Promise<void> {
+  // BENCH_BOOTSTRAP=host:port measures an already running broker (started with group.initial.rebalance.delay.ms=0).
+  const external = process.env['BENCH_BOOTSTRAP'];
+  const broker = external
+    ? { child: null, host: external.split(':')[0]!, port: Number(external.split(':')[1]), dataDir: '' }
+    : await startBrokerProcess();
+  const rows: string[] = [];
+  try {
+    const perClient = Math.max(1000, Math.round(20000 * SCALE));
+    const commits = await commitThroughput(broker.host, broker.port, perClient);
+    rows.push(`| offset commits, 10 clients x ${perClient.toLocaleString('en-US')} (OffsetCommit v8, 1 partition each, 64 in flight per client) | ${Math.round(commits.rate).toLocaleString('en-US')} commits/s${commits.errors ? ` (${commits.errors} errors)` : ''} | target >= 50,000 commits/s |`);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) times.push(await rebalanceTime(broker.host, broker.port, 10, `bench-rebalance-${i}`));
+    times.sort((a, b) => a - b);
+    rows.push(`| rebalance of a 10-member group (delay 0), last JoinGroup -> all assignments, 5 runs | median ${times[2]!.toFixed(1)} ms (min ${times[0]!.toFixed(1)}, max ${times[4]!.toFixed(1)}) | target < 100 ms |`);
+  } finally {
+    if (broker.child) {
+      const child = broker.child;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      fs.rmSync(broker.dataDir, { recursive: true, force: true, maxRetries: 5 });
+    }
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(
+    [`Machine: ${os.cpus().length} x ${cpu}, Node ${process.version}`, '', '| benchmark (group coordinator) | result | target |', '|---|---|---|', ...rows, ''].join('\n'),
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? (e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+/**
+ * The replica manager's delayed operations (Kafka DelayedProduce / DelayedFetch).
+ *
+ * DelayedProduce (acks=-1): watch key = partition key; completes when, for every partition,
+ *   Case A: the append failed (error already known), or
+ *   Case B: the HW reached the append's last offset + 1, or
+ *   Case C: the partition is gone (deleted / no longer leader) -> NOT_LEADER_OR_FOLLOWER;
+ *   otherwise REQUEST_TIMED_OUT at timeoutMs.
+ * DelayedFetch (min.bytes not yet available): watch keys = fetched partition keys; completes when
+ *   Case A: bytes appended since the first read plus what that read found >= min.bytes, or
+ *   Case B: a fetched partition is gone or its log start moved past the fetch offset, or
+ *   Case C: max.wait.ms elapsed; then the handler reads again and answers with what there is.
+ */
+import { ErrorCode } from '../protocol/errors';
+import { DelayedOperation } from './purgatory';
+import type { Partition } from './partition';
+
+export interface ProducePartitionStatus {
+  partition: Partition | undefined;
+  /** Offset the HW must reach (lastOffset + 1); ignored when errorCode != NONE. */
+  requiredOffset: bigint;
+  errorCode: ErrorCode;
+}
+
+export class DelayedProduce extends DelayedOperation {
+  constructor(
+    delayMs: number,
+    private readonly statuses: ProducePartitionStatus[],
+    private readonly done: (statuses: ProducePartitionStatus[]) => void,
+  ) {
+    super(delayMs);
+  }
+
+  tryComplete(): boolean {
+    for (const s of this.statuses) {
+      if (s.errorCode !== ErrorCode.NONE) continue; // Case A
+      const p = s.partition;
+      if (!p || p.isClosed || !p.isLeader) {
+        s.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER; // Case C
+        continue;
+      }
+      if (p.highWatermark < s.requiredOffset) return false; // not yet Case B
+    }
+    return this.forceComplete();
+  }
+
+  protected override onExpiration(): void {
+    for (const s of this.statuses) {
+      const p = s.partition;
+      if (s.errorCode === ErrorCode.NONE && p && p.highWatermark < s.requiredOffset) s.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+    }
+  }
+
+  protected onComplete(): void {
+    this.done(this.statuses);
+  }
+}
+
+export interface FetchWatch {
+  partition: Partition;
+  fetchOffset: bigint;
+  /** partition.appendedBytes when the watch started. */
+  appendedAtStart: number;
+}
+
+export class DelayedFetch extends DelayedOperation {
+  constructor(
+    delayMs: number,
+    private readonly watches: readonly FetchWatch[],
+    private readonly minBytes: number,
+    private readonly bytesAlready: number,
+    private readonly done: () => void,
+  ) {
+    super(delayMs);
+  }
+
+  tryComplete(): boolean {
+    let bytes = this.bytesAlready;
+    for (const w of this.watches) {
+      const p = w.partition;
+      if (p.isClosed || !p.isLeader || w.fetchOffset < p.logStartOffset) return this.forceComplete(); // Case B
+      bytes += p.appendedBytes - w.appendedAtStart;
+    }
+    if (bytes >= this.minBytes) return this.forceComplete(); // Case A
+    return false;
+  }
+
+  protected onComplete(): void {
+    this.done();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Produce: v3-11 (v0-2 too when the legacy message-set converter is available)
+ *
+ * Behavior:
+ * * acks must be -1, 0 or 1; otherwise every partition gets INVALID_REQUIRED_ACKS.
+ * * Per partition (a bad partition never fails the others):
+ *   - unknown topic/partition -> UNKNOWN_TOPIC_OR_PARTITION; not leader -> NOT_LEADER_OR_FOLLOWER
+ *   - v3+: exactly one magic-2 batch, else INVALID_RECORD; fewer bytes than a batch header
+ *     -> CORRUPT_MESSAGE; zstd below v7 -> UNSUPPORTED_COMPRESSION_TYPE
+ *   - storage validates CRC, sizes (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE), offsets, timestamps
+ * * Appends start synchronously in request order (per-partition order across pipelined requests).
+ * * acks=0 sends no response; acks=1 answers after the local append; acks=-1 when the HW covers
+ *   the append (immediately with one replica), REQUEST_TIMED_OUT after timeoutMs otherwise.
+ *
+ * Version notes:
+ * * v2: logAppendTimeMs   * v3: transactionalId, magic 2 only   * v5: logStartOffset
+ * * v7: zstd allowed   * v8: recordErrors, errorMessage   * v9: flexible   * v10: currentLeader
+ */
+import { ErrorCode } from '../../protocol/errors';
+import { ApiKey } from '../../protocol/generated/api-keys';
+import { readProduceRequest, type ProduceRequest } from '../../protocol/generated/produce-request';
+import {
+  defaultPartitionProduceResponse,
+  defaultProduceResponse,
+  sizeProduceResponse,
+  writeProduceResponse,
+  type PartitionProduceResponse,
+  type ProduceResponse,
+} from '../../protocol/generated/produce-response';
+import type { AppendEntry, AppendResult } from '../replica-manager';
+import { convertLegacyRecords, LEGACY_PRODUCE_SUPPORTED } from '../legacy-records';
+import { defineHandler, NO_RESPONSE } from './define-handler';
+
+const BATCH_HEADER = 61;
+const ZSTD = 4;
+
+/** Checks the shape Kafka requires of a v3+ produce payload; returns an error code or NONE. */
+export function checkProduceRecords(records: Buffer | null, version: number): { code: ErrorCode; message: string | null } {
+  if (records === null || records.length === 0) return { code: ErrorCode.INVALID_RECORD, message: 'Produce requests must contain exactly one record batch' };
+  if (records.length < BATCH_HEADER) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch of ${records.length} bytes is smaller than a batch header` };
+  const magic = records[16];
+  if (magic !== 2) return { code: ErrorCode.INVALID_RECORD, message: `Produce requests with version ${version} are only allowed to contain record batches with magic version 2` };
+  const size = records.readInt32BE(8) + 12;
+  if (size < BATCH_HEADER || size > records.length) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch declares ${size} bytes but ${records.length} were sent` };
+  if (size < records.length) return { code: ErrorCode.INVALID_RECORD, message: `Produce requests with version ${version} are only allowed to contain exactly one record batch` };
+  if (version < 7 && (records.readInt16BE(21) & 0x07) === ZSTD) {
+    return { code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message: 'Produce requests to use ZStandard compression need version 7 or higher' };
+  }
+  return { code: ErrorCode.NONE, message: null };
+}
+
+function partitionResponse(index: number, r: AppendResult): PartitionProduceResponse {
+  return {
+    ...defaultPartitionProduceResponse(),
+    index,
+    errorCode: r.errorCode,
+    baseOffset: r.baseOffset,
+    logAppendTimeMs: r.logAppendTimeMs,
+    logStartOffset: r.logStartOffset,
+    errorMessage: r.errorMessage,
+  };
+}
+
+export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
+  apiKey: ApiKey.Produce,
+  minVersion: LEGACY_PRODUCE_SUPPORTED ? 0 : 3,
+  maxVersion: 11,
+  read: readProduceRequest,
+  write: writeProduceResponse,
+  size: sizeProduceResponse,
+  async handle(ctx, req) {
+    const { replicaManager, configAdmin } = ctx.services;
+    const acksValid = req.acks === -1 || req.acks === 0 || req.acks === 1;
+    const entries: AppendEntry[] = [];
+    for (const t of req.topicData) {
+      for (const p of t.partitionData) {
+        const entry: AppendEntry = { topic: t.name, partition: p.index, records: p.records ?? EMPTY };
+        if (!acksValid) {
+          entry.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
+        } else if (ctx.apiVersion < 3) {
+          const converted = convertLegacyRecords(p.records);
+          if ('error' in converted) {
+            entry.errorCode = converted.error;
+            entry.errorMessage = converted.message;
+          } else {
+            entry.records = converted.records;
+          }
+        } else {
+          const check = checkProduceRecords(p.records, ctx.apiVersion);
+          if (check.code !== ErrorCode.NONE) {
+            entry.errorCode = check.code;
+            entry.errorMessage = check.message;
+          }
+        }
+        entries.push(entry);
+      }
+    }
+    // Starts every append now (synchronously), so pipelined requests keep their order.
+    const pending = replicaManager.appendRecords(entries, req.acks, req.timeoutMs, (topic) => configAdmin.topicInt(topic, 'min.insync.replicas'));
+    const results = await pending;
+    if (req.acks === 0) return NO_RESPONSE;
+    const resp: ProduceResponse = { ...defaultProduceResponse(), responses: [] };
+    let i = 0;
+    for (const t of req.topicData) {
+      resp.responses.push({ name: t.name, partitionResponses: t.partitionData.map((p) => partitionResponse(p.index, results[i++]!)) });
+    }
+    return resp;
+  },
+  errorResponse(req, code) {
+    return {
+      ...defaultProduceResponse(),
+      responses: req.topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => ({ ...defaultPartitionProduceResponse(), index: p.index, errorCode: code, baseOffset: -1n })),
+      })),
+    };
+  },
+});
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,116 @@
+/**
+ * How a request handler is declared. One file per API key (`NN-api-name.ts`), each exporting
+ * `defineHandler({...})`; `handlers/index.ts` lists them all and is the only list (dispatch and
+ * the ApiVersions response are both derived from it).
+ *
+ * Contract (kept stable; the group coordinator's handlers 08-16, 42, 47 rely on it):
+ *
+ *   export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
+ *     apiKey: ApiKey.OffsetCommit, minVersion: 0, maxVersion: 9,
+ *     read: readOffsetCommitRequest, write: writeOffsetCommitResponse, size: sizeOffsetCommitResponse,
+ *     async handle(ctx, req) {
+ *       const gc = ctx.services.groupCoordinator;   // undefined until the broker wires one
+ *       ...; return response;                         // or NO_RESPONSE to send nothing
+ *     },
+ *     errorResponse(req, code, ctx) { ... every entry carries `code` ... },
+ *   });
+ *
+ * - `handle` runs with `ctx` (request header fields, a child logger, the broker's services).
+ *   The dispatcher calls it synchronously in arrival order on a connection; anything that must
+ *   keep request order (e.g. appends) must be started before the handler's first `await`.
+ * - Throwing a KafkaError (or any error) yields `errorResponse(req, code)`; an unexpected error is
+ *   logged once at error level and answered with UNKNOWN_SERVER_ERROR.
+ * - A request at a version inside Kafka's valid range but outside [minVersion, maxVersion] gets
+ *   `errorResponse(req, UNSUPPORTED_VERSION)`.
+ * - `ctx.services` is the same object for every request: config, clock, logger, metadata store,
+ *   metadata cache, replica manager, topic admin, fetch sessions, purgatories, and the
+ *   `groupCoordinator` slot (set once at startup by the broker: broker/group-wiring.ts builds the
+ *   GroupCoordinator on __consumer_offsets via broker/coordinator-log-adapter.ts).
+ */
+import type { ErrorCode } from '../../protocol/errors';
+import type { Reader } from '../../protocol/primitives/reader';
+import type { ExternalSize, Writer } from '../../protocol/primitives/writer';
+import type { Clock } from '../../storage/clock';
+import type { ClusterMetadataStore } from '../../coordinator/metadata-store';
+import type { BrokerConfig } from '../config';
+import type { Logger } from '../logger';
+import type { MetadataCache } from '../metadata-cache';
+import type { ReplicaManager } from '../replica-manager';
+import type { TopicAdmin } from '../topic-admin';
+import type { FetchSessionCache } from '../fetch-session';
+import type { ConfigAdmin } from '../config-admin';
+
+/** Returned by `handle` when no response frame must be written (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
+export type NoResponse = typeof NO_RESPONSE;
+
+/**
+ * The group coordinator as seen by the broker. The group helper's coordinator object is stored
+ * here as-is; its handlers cast `ctx.services.groupCoordinator` to their own type. The broker
+ * only calls the optional lifecycle methods below.
+ */
+export interface GroupCoordinatorSlot {
+  /** Called once after the broker started (load __consumer_offsets partitions). */
+  startup?(): Promise<void> | void;
+  /** Called at shutdown before the logs are closed. */
+  shutdown?(): Promise<void> | void;
+  /** Broker became leader of an __consumer_offsets partition. */
+  onElection?(partition: number, leaderEpoch: number): Promise<void> | void;
+  onResignation?(partition: number): Promise<void> | void;
+}
+
+export interface BrokerServices {
+  readonly brokerId: number;
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metadata: ClusterMetadataStore;
+  readonly metadataCache: MetadataCache;
+  readonly replicaManager: ReplicaManager;
+  readonly topicAdmin: TopicAdmin;
+  readonly configAdmin: ConfigAdmin;
+  readonly fetchSessions: FetchSessionCache;
+  /** [apiKey, minVersion, maxVersion] of every registered handler (ApiVersions). */
+  readonly apiVersions: readonly (readonly [number, number, number])[];
+  /** Set by the broker at startup when a group coordinator is wired; undefined otherwise. */
+  groupCoordinator: GroupCoordinatorSlot | undefined;
+}
+
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connectionId: number;
+  /** "ip:port" of the client. */
+  readonly peer: string;
+  readonly listener: string;
+  /** Child logger with {api, v, corr, client} bindings. */
+  readonly log: Logger;
+  /** Clock time when the request was decoded (ms). */
+  readonly receivedAtMs: number;
+}
+
+export interface HandlerContext extends RequestContext {
+  readonly services: BrokerServices;
+}
+
+export interface HandlerDef<Req, Resp> {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly read: (r: Reader, version: number) => Req;
+  readonly write: (w: Writer, m: Resp, version: number) => void;
+  readonly size: (m: Resp, version: number, ext?: ExternalSize) => number;
+  handle(ctx: HandlerContext, req: Req): Resp | NoResponse | Promise<Resp | NoResponse>;
+  /** The response to `req` with every error field set to `code`. */
+  errorResponse(req: Req, code: ErrorCode, ctx: HandlerContext): Resp;
+}
+
+/** A registered handler (type-erased for the registry). */
+export type Handler = HandlerDef<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function defineHandler<Req, Resp>(def: HandlerDef<Req, Resp>): HandlerDef<Req, Resp> {
+  if (def.minVersion > def.maxVersion) throw new Error(`handler for api key ${def.apiKey}: minVersion > maxVersion`);
+  return Object.freeze(def);
+}

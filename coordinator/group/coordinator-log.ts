@@ -1,0 +1,197 @@
+/**
+ * How the group coordinator reaches the __consumer_offsets partitions. The broker implements
+ * CoordinatorLog on top of its replica manager (leader appends with acks=all); tests use
+ * MemoryCoordinatorLog. The coordinator speaks records (key/value) through RecordLog, which
+ * frames them as magic-2 batches (no compression, CreateTime = the coordinator clock).
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors';
+import { buildRecordBatch, readRecords } from '../../protocol/records/record';
+import { iterateBatches } from '../../protocol/records/batch-iterator';
+import { RecordBatchView } from '../../protocol/records/record-batch';
+
+export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
+
+export interface CoordinatorLog {
+  /**
+   * Appends one record batch to partition `partition` of __consumer_offsets as leader.
+   * Resolves once the batch is committed (acks=all; high watermark past it). Rejects with a
+   * KafkaError (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT, ...).
+   */
+  append(partition: number, batch: Buffer): Promise<void>;
+  /** Whole batches starting with the one containing `fromOffset` (may be empty at the end). */
+  read(partition: number, fromOffset: bigint, maxBytes: number): Promise<Buffer>;
+  /** First offset present in the partition. */
+  startOffset(partition: number): Promise<bigint>;
+  /** Offset after the last committed record (the high watermark). */
+  endOffset(partition: number): Promise<bigint>;
+}
+
+export interface CoordinatorRecord {
+  key: Buffer;
+  /** null = tombstone. */
+  value: Buffer | null;
+}
+
+export interface ReadRecord extends CoordinatorRecord {
+  offset: bigint;
+}
+
+/** Soft cap on one coalesced batch (bytes of keys and values); below max.message.bytes. */
+export const MAX_COALESCED_BYTES = 512 * 1024;
+
+interface PendingAppend {
+  records: readonly CoordinatorRecord[];
+  timestampMs: number;
+  bytes: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Record-level access to the coordinator partitions.
+ *
+ * Group commit: at most one append per partition is in flight; appends requested meanwhile are
+ * queued and then written together as one batch, in request order. Each caller's promise settles
+ * with the batch that carried its records, so durability and ordering per caller are unchanged.
+ */
+export class RecordLog {
+  private readonly queues = new Map<number, { inFlight: boolean; waiting: PendingAppend[] }>();
+
+  constructor(readonly log: CoordinatorLog) {}
+
+  /** Appends records (in one batch with any queued neighbours); resolves when durable. */
+  append(partition: number, records: readonly CoordinatorRecord[], timestampMs: number): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    let q = this.queues.get(partition);
+    if (!q) {
+      q = { inFlight: false, waiting: [] };
+      this.queues.set(partition, q);
+    }
+    let bytes = 0;
+    for (const r of records) bytes += r.key.length + (r.value?.length ?? 0) + 16;
+    const queue = q;
+    return new Promise<void>((resolve, reject) => {
+      queue.waiting.push({ records, timestampMs, bytes, resolve, reject });
+      if (!queue.inFlight) this.drain(partition, queue);
+    });
+  }
+
+  private drain(partition: number, q: { inFlight: boolean; waiting: PendingAppend[] }): void {
+    if (q.waiting.length === 0) {
+      q.inFlight = false;
+      return;
+    }
+    q.inFlight = true;
+    let take = 0;
+    let bytes = 0;
+    while (take < q.waiting.length && (take === 0 || bytes + q.waiting[take]!.bytes <= MAX_COALESCED_BYTES)) bytes += q.waiting[take++]!.bytes;
+    const group = q.waiting.splice(0, take);
+    let done: Promise<void>;
+    try {
+      const batch = buildRecordBatch({ records: group.flatMap((w) => w.records.map((r) => ({ key: r.key, value: r.value, timestamp: w.timestampMs }))) });
+      done = this.log.append(partition, batch);
+    } catch (e) {
+      done = Promise.reject(e);
+    }
+    done.then(
+      () => {
+        for (const w of group) w.resolve();
+        this.drain(partition, q);
+      },
+      (e: unknown) => {
+        for (const w of group) w.reject(e);
+        this.drain(partition, q);
+      },
+    );
+  }
+
+  /** Calls `visit` for every data record from the log start to the committed end, in order. */
+  async replay(partition: number, maxBytes: number, visit: (r: ReadRecord) => void): Promise<void> {
+    let offset = await this.log.startOffset(partition);
+    const end = await this.log.endOffset(partition);
+    while (offset < end) {
+      const buf = await this.log.read(partition, offset, maxBytes);
+      let progressed = false;
+      for (const entry of iterateBatches(buf)) {
+        const view = entry.view;
+        if (!view) continue;
+        const next = view.lastOffset + 1n;
+        if (next <= offset) continue;
+        progressed = true;
+        if (!view.isControl) {
+          for (const rec of readRecords(view)) {
+            if (rec.offset < offset || rec.offset >= end || rec.key === null) continue;
+            visit({ offset: rec.offset, key: rec.key, value: rec.value });
+          }
+        }
+        offset = next;
+        if (offset >= end) break;
+      }
+      if (!progressed) {
+        if (buf.length === 0) break; // nothing more readable below the end offset
+        if (maxBytes >= 0x7fffffff) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `unreadable batch at offset ${offset} of ${GROUP_METADATA_TOPIC_NAME}-${partition}`);
+        maxBytes = Math.min(maxBytes * 2, 0x7fffffff); // a batch larger than the buffer: widen
+      }
+    }
+  }
+}
+
+/** In-memory CoordinatorLog: per-partition batch arrays with assigned offsets. */
+export class MemoryCoordinatorLog implements CoordinatorLog {
+  private readonly parts = new Map<number, { batches: Buffer[]; end: bigint }>();
+  /** When set, append rejects with this error code (tests). */
+  failWith: ErrorCode | null = null;
+  /** Number of successful appends (tests). */
+  appends = 0;
+
+  private part(p: number): { batches: Buffer[]; end: bigint } {
+    let s = this.parts.get(p);
+    if (!s) {
+      s = { batches: [], end: 0n };
+      this.parts.set(p, s);
+    }
+    return s;
+  }
+
+  async append(partition: number, batch: Buffer): Promise<void> {
+    if (this.failWith !== null) throw new KafkaError(this.failWith);
+    const s = this.part(partition);
+    const copy = Buffer.from(batch);
+    const view = new RecordBatchView(copy);
+    view.setBaseOffset(s.end);
+    s.end = view.lastOffset + 1n;
+    s.batches.push(copy);
+    this.appends++;
+  }
+
+  async read(partition: number, fromOffset: bigint, maxBytes: number): Promise<Buffer> {
+    const s = this.part(partition);
+    const out: Buffer[] = [];
+    let size = 0;
+    for (const b of s.batches) {
+      const v = new RecordBatchView(b);
+      if (v.lastOffset < fromOffset) continue;
+      if (out.length > 0 && size + b.length > maxBytes) break;
+      out.push(b);
+      size += b.length;
+    }
+    return Buffer.concat(out);
+  }
+
+  async startOffset(_partition: number): Promise<bigint> {
+    return 0n;
+  }
+
+  async endOffset(partition: number): Promise<bigint> {
+    return this.part(partition).end;
+  }
+
+  /** All records of a partition, decoded from the stored batches (tests). */
+  records(partition: number): ReadRecord[] {
+    const out: ReadRecord[] = [];
+    for (const b of this.part(partition).batches) {
+      for (const r of readRecords(b)) if (r.key) out.push({ offset: r.offset, key: Buffer.from(r.key), value: r.value ? Buffer.from(r.value) : null });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * Topic-level configuration: Kafka 3.9's topic config keys, their broker synonyms, validation,
+ * and the conversion of a topic's effective configs to storage's LogConfig.
+ *
+ * Values are kept as Kafka's strings (what DescribeConfigs returns). A topic's stored overrides
+ * hold only keys set explicitly (CreateTopics configs / AlterConfigs); the effective value of an
+ * unset key comes from its broker synonym, then from Kafka's default.
+ */
+import { ErrorCode, KafkaError } from '../protocol/errors';
+import type { LogConfig } from '../storage/log-config';
+
+export type ConfigType = 'int' | 'short' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
+
+export interface ConfigDef {
+  readonly key: string;
+  readonly type: ConfigType;
+  /** Kafka's default as a string; null when Kafka has no default. */
+  readonly default: string | null;
+  /** Inclusive numeric bounds, for int/short/long/double. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Allowed values for strings, or for each element of a list. */
+  readonly oneOf?: readonly string[];
+  /** Accepted for compatibility; Gregor does not use the value. */
+  readonly ignored?: boolean;
+  /** Can be changed at runtime with AlterConfigs. */
+  readonly dynamic?: boolean;
+  readonly sensitive?: boolean;
+}
+
+export type ConfigValue = number | boolean | string | readonly string[] | null;
+
+const RANGES: Record<string, [number, number]> = {
+  int: [-2147483648, 2147483647],
+  short: [-32768, 32767],
+  long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** Long.MAX_VALUE parses to Number.MAX_SAFE_INTEGER (both mean "unbounded" for ms/byte limits). */
+const LONG_MAX_STR = '9223372036854775807';
+
+/** What values `def` allows, for error messages. */
+export function describeAllowed(def: ConfigDef): string {
+  if (def.oneOf) return `${def.type === 'list' ? 'a comma-separated list of ' : 'one of '}${def.oneOf.join(', ')}`;
+  if (def.type === 'boolean') return 'true or false';
+  if (def.type in RANGES || def.type === 'double') {
+    const [lo, hi] = RANGES[def.type] ?? [-Infinity, Infinity];
+    const min = def.min ?? lo;
+    const max = def.max ?? hi;
+    return `${def.type === 'double' ? 'a number' : `an ${def.type}`}${Number.isFinite(min) ? ` >= ${min}` : ''}${Number.isFinite(max) && def.max !== undefined ? ` and <= ${max}` : ''}`;
+  }
+  return `a ${def.type}`;
+}
+
+/**
+ * Parses one raw string for `def`. Returns the typed value or an error string saying what is allowed.
+ * `null` raw means "no value" and is allowed only when Kafka's default is null.
+ */
+export function parseConfigValue(def: ConfigDef, raw: string | null): { value: ConfigValue } | { error: string } {
+  if (raw === null) return def.default === null ? { value: null } : parseConfigValue(def, def.default);
+  const s = raw.trim();
+  const bad = (): { error: string } => ({ error: `${def.key}: invalid value '${raw}'; allowed is ${describeAllowed(def)}` });
+  switch (def.type) {
+    case 'int':
+    case 'short':
+    case 'long': {
+      if (def.type === 'long' && s === LONG_MAX_STR) return { value: Number.MAX_SAFE_INTEGER };
+      if (!/^-?\d+$/.test(s)) return bad();
+      const n = Number(s);
+      const [lo, hi] = RANGES[def.type]!;
+      if (n < lo || n > hi) return bad();
+      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) return bad();
+      return { value: n };
+    }
+    case 'double': {
+      const n = Number(s);
+      if (s === '' || !Number.isFinite(n)) return bad();
+      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) return bad();
+      return { value: n };
+    }
+    case 'boolean': {
+      const l = s.toLowerCase();
+      if (l === 'true') return { value: true };
+      if (l === 'false') return { value: false };
+      return bad();
+    }
+    case 'list': {
+      const items = s === '' ? [] : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      if (def.oneOf && items.some((x) => !def.oneOf!.includes(x))) return bad();
+      return { value: Object.freeze(items) };
+    }
+    default:
+      if (def.oneOf && !def.oneOf.includes(s)) return bad();
+      return { value: s };
+  }
+}
+
+const t = (key: string, type: ConfigType, def: string | null, extra: Partial<ConfigDef> = {}): ConfigDef =>
+  Object.freeze({ key, type, default: def, dynamic: true, ...extra });
+
+/** Topic configs of Kafka 3.9 (LogConfig), with the broker defaults applying when unset. */
+export const TOPIC_CONFIG_DEFS: readonly ConfigDef[] = [
+  t('cleanup.policy', 'list', 'delete', { oneOf: ['compact', 'delete'] }),
+  t('compression.type', 'string', 'producer', { oneOf: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] }),
+  t('delete.retention.ms', 'long', '86400000', { min: 0 }),
+  t('file.delete.delay.ms', 'long', '60000', { min: 0 }),
+  t('flush.messages', 'long', LONG_MAX_STR, { min: 1 }),
+  t('flush.ms', 'long', LONG_MAX_STR, { min: 0 }),
+  t('follower.replication.throttled.replicas', 'list', ''),
+  t('index.interval.bytes', 'int', '4096', { min: 0 }),
+  t('leader.replication.throttled.replicas', 'list', ''),
+  t('local.retention.bytes', 'long', '-2', { min: -2 }),
+  t('local.retention.ms', 'long', '-2', { min: -2 }),
+  t('max.compaction.lag.ms', 'long', LONG_MAX_STR, { min: 1 }),
+  t('max.message.bytes', 'int', '1048588', { min: 0 }),
+  t('message.downconversion.enable', 'boolean', 'true'),
+  t('message.format.version', 'string', '3.0-IV1'),
+  t('message.timestamp.after.max.ms', 'long', LONG_MAX_STR, { min: 0 }),
+  t('message.timestamp.before.max.ms', 'long', LONG_MAX_STR, { min: 0 }),
+  t('message.timestamp.difference.max.ms', 'long', LONG_MAX_STR, { min: 0 }),
+  t('message.timestamp.type', 'string', 'CreateTime', { oneOf: ['CreateTime', 'LogAppendTime'] }),
+  t('min.cleanable.dirty.ratio', 'double', '0.5', { min: 0, max: 1 }),
+  t('min.compaction.lag.ms', 'long', '0', { min: 0 }),
+  t('min.insync.replicas', 'int', '1', { min: 1 }),
+  t('preallocate', 'boolean', 'false'),
+  t('remote.storage.enable', 'boolean', 'false'),
+  t('retention.bytes', 'long', '-1'),
+  t('retention.ms', 'long', '604800000', { min: -1 }),
+  t('segment.bytes', 'int', '1073741824', { min: 14 }),
+  t('segment.index.bytes', 'int', '10485760', { min: 4 }),
+  t('segment.jitter.ms', 'long', '0', { min: 0 }),
+  t('segment.ms', 'long', '604800000', { min: 1 }),
+  t('unclean.leader.election.enable', 'boolean', 'false'),
+];
+
+export const TOPIC_CONFIG_BY_KEY: ReadonlyMap<string, ConfigDef> = new Map(TOPIC_CONFIG_DEFS.map((c) => [c.key, c]));
+
+/**
+ * Broker keys that supply a topic key's value when the topic does not set it, most specific first
+ * (Kafka's synonyms order). A `scale` converts the broker unit to the topic unit (hours -> ms).
+ */
+export const TOPIC_SYNONYMS: Readonly<Record<string, readonly { key: string; scale?: number }[]>> = {
+  'cleanup.policy': [{ key: 'log.cleanup.policy' }],
+  'compression.type': [{ key: 'compression.type' }],
+  'delete.retention.ms': [{ key: 'log.cleaner.delete.retention.ms' }],
+  'file.delete.delay.ms': [{ key: 'log.segment.delete.delay.ms' }],
+  'flush.messages': [{ key: 'log.flush.interval.messages' }],
+  'flush.ms': [{ key: 'log.flush.interval.ms' }, { key: 'log.flush.scheduler.interval.ms' }],
+  'index.interval.bytes': [{ key: 'log.index.interval.bytes' }],
+  'max.compaction.lag.ms': [{ key: 'log.cleaner.max.compaction.lag.ms' }],
+  'max.message.bytes': [{ key: 'message.max.bytes' }],
+  'message.downconversion.enable': [{ key: 'log.message.downconversion.enable' }],
+  'message.format.version': [{ key: 'log.message.format.version' }],
+  'message.timestamp.after.max.ms': [{ key: 'log.message.timestamp.after.max.ms' }],
+  'message.timestamp.before.max.ms': [{ key: 'log.message.timestamp.before.max.ms' }],
+  'message.timestamp.difference.max.ms': [{ key: 'log.message.timestamp.difference.max.ms' }],
+  'message.timestamp.type': [{ key: 'log.message.timestamp.type' }],
+  'min.cleanable.dirty.ratio': [{ key: 'log.cleaner.min.cleanable.ratio' }],
+  'min.compaction.lag.ms': [{ key: 'log.cleaner.min.compaction.lag.ms' }],
+  'min.insync.replicas': [{ key: 'min.insync.replicas' }],
+  preallocate: [{ key: 'log.preallocate' }],
+  'retention.bytes': [{ key: 'log.retention.bytes' }],
+  'retention.ms': [{ key: 'log.retention.ms' }, { key: 'log.retention.minutes', scale: 60_000 }, { key: 'log.retention.hours', scale: 3_600_000 }],
+  'segment.bytes': [{ key: 'log.segment.bytes' }],
+  'segment.index.bytes': [{ key: 'log.index.size.max.bytes' }],
+  'segment.jitter.ms': [{ key: 'log.roll.jitter.ms' }, { key: 'log.roll.jitter.hours', scale: 3_600_000 }],
+  'segment.ms': [{ key: 'log.roll.ms' }, { key: 'log.roll.hours', scale: 3_600_000 }],
+  'unclean.leader.election.enable': [{ key: 'unclean.leader.election.enable' }],
+};
+
+/**
+ * Validates topic config overrides (CreateTopics / AlterConfigs).
+ * Throws KafkaError(INVALID_CONFIG) naming the key, the value and what is allowed.
+ */
+export function validateTopicConfigs(configs: Readonly<Record<string, string | null>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(configs)) {
+    const def = TOPIC_CONFIG_BY_KEY.get(key);
+    if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${key}`);
+    if (raw === null) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${key}`);
+    const r = parseConfigValue(def, raw);
+    if ('error' in r) throw new KafkaError(ErrorCode.INVALID_CONFIG, r.error);
+    out[key] = raw.trim();
+  }
+  return out;
+}
+
+/** Where an effective topic config value came from (DescribeConfigs ConfigSource). */
+export enum ConfigSource {
+  UNKNOWN = 0,
+  DYNAMIC_TOPIC_CONFIG = 1,
+  DYNAMIC_BROKER_CONFIG = 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG = 3,
+  STATIC_BROKER_CONFIG = 4,
+  DEFAULT_CONFIG = 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG = 6,
+  CLIENT_METRICS_CONFIG = 7,
+}
+
+export interface ResolvedConfig {
+  key: string;
+  value: string | null;
+  source: ConfigSource;
+  synonyms: { key: string; value: string | null; source: ConfigSource }[];
+}
+
+/** A broker-level value the operator set, and where it was set. */
+export type BrokerConfigLookup = (key: string) => { value: string; source: ConfigSource } | undefined;
+
+/**
+ * Effective value of each topic config: topic override, else the first broker synonym set
+ * explicitly (`broker(key)`), else Kafka's default. Synonyms are listed most specific first.
+ */
+export function resolveTopicConfigs(overrides: Readonly<Record<string, string>>, broker: BrokerConfigLookup): ResolvedConfig[] {
+  return TOPIC_CONFIG_DEFS.map((def) => {
+    const synonyms: ResolvedConfig['synonyms'] = [];
+    let effective: string | null | undefined;
+    const topicValue = overrides[def.key];
+    if (topicValue !== undefined) {
+      synonyms.push({ key: def.key, value: topicValue, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+      effective = topicValue;
+    }
+    for (const syn of TOPIC_SYNONYMS[def.key] ?? []) {
+      const v = broker(syn.key);
+      if (v === undefined) continue;
+      synonyms.push({ key: syn.key, value: v.value, source: v.source });
+      if (effective === undefined) {
+        effective = syn.scale && /^\d+$/.test(v.value) ? String(Number(v.value) * syn.scale) : v.value;
+      }
+    }
+    const first = synonyms[0];
+    const defaultSynonym = TOPIC_SYNONYMS[def.key]?.[0]?.key ?? def.key;
+    synonyms.push({ key: defaultSynonym, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
+    if (!first) return { key: def.key, value: def.default, source: ConfigSource.DEFAULT_CONFIG, synonyms };
+    return { key: def.key, value: effective ?? null, source: first.source, synonyms };
+  });
+}
+
+/** The typed value of one resolved topic config (LONG_MAX -> Number.MAX_SAFE_INTEGER). */
+export function typedTopicValue(resolved: readonly ResolvedConfig[], key: string): ConfigValue {
+  const def = TOPIC_CONFIG_BY_KEY.get(key)!;
+  const r = resolved.find((x) => x.key === key);
+  const parsed = parseConfigValue(def, r?.value ?? null);
+  return 'error' in parsed ? null : parsed.value;
+}
+
+/** storage's LogConfig from resolved topic configs (topic override > broker synonym > default). */
+export function toLogConfig(resolved: readonly ResolvedConfig[]): LogConfig {
+  const n = (k: string): number => typedTopicValue(resolved, k) as number;
+  const policy = (typedTopicValue(resolved, 'cleanup.policy') as readonly string[] | null) ?? ['delete'];
+  return {
+    segmentBytes: n('segment.bytes'),
+    segmentMs: n('segment.ms'),
+    segmentIndexBytes: n('segment.index.bytes'),
+    indexIntervalBytes: n('index.interval.bytes'),
+    maxMessageBytes: n('max.message.bytes'),
+    retentionMs: n('retention.ms'),
+    retentionBytes: n('retention.bytes'),
+    cleanupPolicy: { delete: policy.includes('delete'), compact: policy.includes('compact') },
+    deleteRetentionMs: n('delete.retention.ms'),
+    minCleanableDirtyRatio: n('min.cleanable.dirty.ratio'),
+    flushMessages: n('flush.messages'),
+    flushMs: n('flush.ms'),
+    messageTimestampType: typedTopicValue(resolved, 'message.timestamp.type') as 'CreateTime' | 'LogAppendTime',
+    fileDeleteDelayMs: n('file.delete.delay.ms'),
+  };
+}

@@ -1,0 +1,80 @@
+import { DelayedFetch, DelayedProduce, type ProducePartitionStatus } from '../../broker/delayed-ops';
+import type { Partition } from '../../broker/partition';
+import { Purgatory } from '../../broker/purgatory';
+import { ErrorCode } from '../../protocol/errors';
+import type { Clock } from '../../storage/clock';
+
+class FakeClock implements Clock {
+  t = 0;
+  timers: { at: number; fn: () => void; id: number }[] = [];
+  n = 0;
+  now() {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number) {
+    const id = ++this.n;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return id;
+  }
+  clearTimeout(id: unknown) {
+    this.timers = this.timers.filter((x) => x.id !== id);
+  }
+  advance(ms: number) {
+    this.t += ms;
+    for (const x of this.timers.filter((y) => y.at <= this.t)) {
+      this.timers = this.timers.filter((y) => y !== x);
+      x.fn();
+    }
+  }
+}
+
+/** Just the Partition fields the delayed operations read. */
+const fakePartition = (key: string) => ({ key, highWatermark: 0n, logStartOffset: 0n, appendedBytes: 0, isClosed: false, isLeader: true }) as unknown as Partition & { highWatermark: bigint; appendedBytes: number; isLeader: boolean };
+
+describe('Broker > delayed produce / fetch', () => {
+  it('DelayedProduce completes when the HW passes every append, else REQUEST_TIMED_OUT; errors stay', () => {
+    const clock = new FakeClock();
+    const purgatory = new Purgatory<DelayedProduce>('Produce', clock);
+    const a = fakePartition('t-0');
+    const b = fakePartition('t-1');
+    let result: ProducePartitionStatus[] | undefined;
+    const statuses: ProducePartitionStatus[] = [
+      { partition: a, requiredOffset: 5n, errorCode: ErrorCode.NONE },
+      { partition: b, requiredOffset: 3n, errorCode: ErrorCode.NONE },
+      { partition: undefined, requiredOffset: 0n, errorCode: ErrorCode.CORRUPT_MESSAGE },
+    ];
+    expect(purgatory.tryCompleteElseWatch(new DelayedProduce(1000, statuses, (s) => (result = s)), ['t-0', 't-1'])).toBe(false);
+    (a as { highWatermark: bigint }).highWatermark = 5n;
+    purgatory.checkAndComplete('t-0');
+    expect(result).toBeUndefined();
+    (b as { highWatermark: bigint }).highWatermark = 3n;
+    purgatory.checkAndComplete('t-1');
+    expect(result!.map((s) => s.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE, ErrorCode.CORRUPT_MESSAGE]);
+
+    let timedOut: ProducePartitionStatus[] | undefined;
+    const c = fakePartition('t-2');
+    purgatory.tryCompleteElseWatch(new DelayedProduce(1000, [{ partition: c, requiredOffset: 1n, errorCode: ErrorCode.NONE }], (s) => (timedOut = s)), ['t-2']);
+    clock.advance(999);
+    expect(timedOut).toBeUndefined();
+    clock.advance(1);
+    expect(timedOut![0]!.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+  });
+
+  it('DelayedFetch completes once min.bytes were appended, or at max.wait.ms', () => {
+    const clock = new FakeClock();
+    const purgatory = new Purgatory<DelayedFetch>('Fetch', clock);
+    const p = fakePartition('f-0');
+    let done = 0;
+    purgatory.tryCompleteElseWatch(new DelayedFetch(500, [{ partition: p, fetchOffset: 0n, appendedAtStart: 0 }], 100, 10, () => done++), ['f-0']);
+    (p as { appendedBytes: number }).appendedBytes = 50;
+    purgatory.checkAndComplete('f-0');
+    expect(done).toBe(0);
+    (p as { appendedBytes: number }).appendedBytes = 95;
+    purgatory.checkAndComplete('f-0');
+    expect(done).toBe(1);
+    purgatory.tryCompleteElseWatch(new DelayedFetch(500, [{ partition: p, fetchOffset: 0n, appendedAtStart: 95 }], 100, 0, () => done++), ['f-0']);
+    clock.advance(500);
+    expect(done).toBe(2);
+    expect(purgatory.delayed).toBe(0);
+  });
+});
