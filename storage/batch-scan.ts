@@ -14,6 +14,7 @@ import {
   RECORD_BATCH_OVERHEAD,
   RecordBatchView,
 } from '../protocol/records/record-batch';
+
 import { FileRecords } from './file-records';
 
 /** Header fields of one stored batch. */

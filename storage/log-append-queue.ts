@@ -5,6 +5,14 @@
  * acknowledges each append only after its bytes and those of every earlier append are in the
  * file. A roll marker between appends lets the host finalize the previous segment once all
  * of its writes have landed.
+ *
+ * Cancellation: the Log may push an append whose last check (the CRC-32C) is still running
+ * and then cancel it in the same tick (before any later append is assigned a position). A
+ * cancelled append that was still queued is dropped. One already being written was the only
+ * append of its write (the queue was idle when it was pushed): once that write has landed,
+ * the file is cut back to the append's position and fdatasynced, and only then does the
+ * append fail and the next write start. So a later append never lands after rejected bytes,
+ * and readers never see them (the visible end moves only on acknowledgement).
  */
 import { ErrorCode, KafkaError } from '../protocol/errors';
 import { LogSegment } from './log-segment';
@@ -21,6 +29,8 @@ export interface AppendJob {
   info: LogAppendInfo;
   resolve: (i: LogAppendInfo) => void;
   reject: (e: unknown) => void;
+  /** Set by cancel(): the error this append fails with once its bytes are erased. */
+  cancelled?: KafkaError;
 }
 
 interface RollMarker {
@@ -30,8 +40,11 @@ interface RollMarker {
 }
 
 export interface AppendQueueHost {
-  /** After `jobs` (one segment, contiguous) are written, before they are acknowledged (flush policy). */
-  afterWrite(segment: LogSegment, jobs: readonly AppendJob[]): Promise<void>;
+  /**
+   * After `jobs` (one segment, contiguous) are written, before they are acknowledged (flush
+   * policy): null, or a promise to wait for.
+   */
+  afterWrite(segment: LogSegment, jobs: readonly AppendJob[]): Promise<void> | null;
   /** `job` is acknowledged: its bytes may now be read. Called in append order. */
   acknowledged(job: AppendJob): void;
   /** Every write to `segment` has landed; `newBase` is the active segment's base. */
@@ -55,6 +68,20 @@ export class AppendQueue {
   push(job: AppendJob): void {
     this.queue.push(job);
     this.pump();
+  }
+
+  /**
+   * Withdraws `job`, which must be the last append pushed (same tick, nothing assigned
+   * after it). Queued: removed and rejected now. In flight: erased after its write lands.
+   */
+  cancel(job: AppendJob, err: KafkaError): void {
+    const i = this.queue.lastIndexOf(job);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      job.reject(err);
+    } else {
+      job.cancelled = err;
+    }
   }
 
   pushRoll(segment: LogSegment, newBase: bigint): void {
@@ -101,6 +128,20 @@ export class AppendQueue {
   }
 
   /**
+   * Cuts a cancelled append's bytes off the file again (it is the last job of its write)
+   * and fdatasyncs the cut, so it holds even after a power loss; then rejects that append
+   * and removes it from `w.jobs`. Throws (the log goes offline) if the file cannot be cut.
+   */
+  private async eraseCancelled(w: InFlight): Promise<void> {
+    const last = w.jobs[w.jobs.length - 1]!;
+    if (!last.cancelled || w.jobs.some((j) => j !== last && j.cancelled)) throw new Error('a cancelled append was not the last of its write');
+    await w.segment.log.truncate(last.position);
+    await w.segment.log.flush();
+    w.jobs.pop();
+    last.reject(last.cancelled);
+  }
+
+  /**
    * Write loop. The next write is issued before the previous appends are acknowledged, so
    * the callers' continuations (e.g. validating their next batch) overlap it.
    */
@@ -109,10 +150,12 @@ export class AppendQueue {
     while (current) {
       try {
         await current.done;
-        await this.host.afterWrite(current.segment, current.jobs);
+        if (current.jobs.some((j) => j.cancelled)) await this.eraseCancelled(current);
+        const flushed = current.jobs.length > 0 ? this.host.afterWrite(current.segment, current.jobs) : null;
+        if (flushed) await flushed;
       } catch (e) {
         if (!this.failure) this.failure = e instanceof KafkaError ? e : this.host.failed(e);
-        for (const j of current.jobs) j.reject(this.failure);
+        for (const j of current.jobs) j.reject(j.cancelled ?? this.failure);
         for (const j of this.queue.splice(0)) if (!('roll' in j)) j.reject(this.failure);
         break;
       }

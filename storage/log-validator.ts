@@ -8,6 +8,7 @@
  * timestamp-type bit and recomputes the CRC.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors';
+
 import {
   BATCH_LENGTH_OFFSET,
   LOG_OVERHEAD,
@@ -37,8 +38,13 @@ export type AppendOrigin = 'client' | 'coordinator' | 'replication';
  * CORRUPT_MESSAGE (torn, bad size, bad CRC, unknown magic), UNSUPPORTED_FOR_MESSAGE_FORMAT
  * (magic 0/1), MESSAGE_TOO_LARGE, INVALID_RECORD (bad offsets/count, control batch from a
  * client). Returns the batch views in order.
+ *
+ * With `deferSingleCrc`, a buffer that holds exactly one batch is returned with its CRC
+ * NOT checked: the caller must call checkCrc on it before the append may be acknowledged
+ * (the Log checks it while that batch's write is in flight). Several batches are always
+ * CRC-checked here, so a rejected multi-batch append never reaches the file.
  */
-export function validateBatches(buf: Buffer, maxMessageBytes: number, origin: AppendOrigin): RecordBatchView[] {
+export function validateBatches(buf: Buffer, maxMessageBytes: number, origin: AppendOrigin, deferSingleCrc = false): RecordBatchView[] {
   const views: RecordBatchView[] = [];
   let at = 0;
   while (at < buf.length) {
@@ -53,8 +59,8 @@ export function validateBatches(buf: Buffer, maxMessageBytes: number, origin: Ap
     if (size > maxMessageBytes) {
       throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `record batch of ${size} bytes exceeds max.message.bytes ${maxMessageBytes}`);
     }
-    const view = new RecordBatchView(buf.subarray(at, at + size));
-    if (!view.isValidCrc()) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'record batch CRC-32C mismatch');
+    const view = new RecordBatchView(size === buf.length ? buf : buf.subarray(at, at + size));
+    if (!deferSingleCrc || size !== buf.length) checkCrc(view);
     const delta = view.lastOffsetDelta;
     const count = view.recordCount;
     if (delta < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `invalid lastOffsetDelta ${delta}`);
@@ -68,6 +74,11 @@ export function validateBatches(buf: Buffer, maxMessageBytes: number, origin: Ap
     at += size;
   }
   return views;
+}
+
+/** Throws CORRUPT_MESSAGE unless the batch's CRC-32C matches its bytes. */
+export function checkCrc(view: RecordBatchView): void {
+  if (!view.isValidCrc()) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'record batch CRC-32C mismatch');
 }
 
 /**

@@ -6,19 +6,24 @@
  *   (no await between validation and assignment), then join this log's write queue. The
  *   queue writes in order, coalescing waiting appends into one writev, and acknowledges each
  *   append only after its bytes (and those of every earlier append) are in the file.
+ * - A single-batch append's CRC-32C is checked right after it joined the queue (same tick,
+ *   overlapping its write); a bad one is cancelled and its bytes cut off before the next
+ *   write (see enqueue and AppendQueue.cancel).
  * - Readers see only acknowledged data: `visibleEnd` advances in the write queue.
  * - Structural changes (truncation, retention, compaction swaps) run one at a time under
  *   `exclusive()` and wait for the write queue to drain first.
  * - Different logs share nothing: one partition never waits on another.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors';
+import { RecordBatchView } from '../protocol/records/record-batch';
+
 import { Clock } from './clock';
 import { AppendJob, AppendQueue, storageError } from './log-append-queue';
 import { LeaderEpochCache } from './leader-epoch-cache';
 import { LogConfig } from './log-config';
 import { LogSegment } from './log-segment';
 import { LogSegments } from './log-segments';
-import { AppendOrigin, BatchesSummary, assignOffsets, summarizeFollowerBatches, validateBatches } from './log-validator';
+import { AppendOrigin, BatchesSummary, assignOffsets, checkCrc, summarizeFollowerBatches, validateBatches } from './log-validator';
 import { readFromLog, ReadOptions } from './log-read';
 import { FetchDataInfo, LogAppendInfo, StorageLogger, TopicPartition } from './types';
 import { deleteOldestSegments, truncateLogFully, truncateLogTo } from './log-truncation';
@@ -153,12 +158,15 @@ export class Log {
     try {
       this.checkWritable(records);
       if (records.length === 0) return Promise.resolve(this.emptyAppendInfo());
-      const views = validateBatches(records, this.config.maxMessageBytes, opts.origin ?? 'client');
       const now = this.clock.now();
       const appendTime = this.config.messageTimestampType === 'LogAppendTime' ? BigInt(now) : null;
+      // LogAppendTime recomputes the CRC, so the received one is checked before that
+      const defer = appendTime === null;
+      const views = validateBatches(records, this.config.maxMessageBytes, opts.origin ?? 'client', defer);
       const summary = assignOffsets(views, this.nextOffset, opts.leaderEpoch, appendTime);
-      if (this.epochCache.assign(opts.leaderEpoch, summary.firstOffset)) void this.epochCache.persist().catch((e) => this.logger.error({ err: e }, 'leader epoch checkpoint failed'));
-      return this.enqueue(records, summary, appendTime ?? -1n, now);
+      return this.enqueue(records, summary, appendTime ?? -1n, now, defer && views.length === 1 ? views[0]! : null, () => {
+        if (this.epochCache.assign(opts.leaderEpoch, summary.firstOffset)) this.persistEpochs();
+      });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -169,15 +177,20 @@ export class Log {
     try {
       this.checkWritable(records);
       if (records.length === 0) return Promise.resolve(this.emptyAppendInfo());
-      const views = validateBatches(records, Number.MAX_SAFE_INTEGER, 'replication');
+      const views = validateBatches(records, Number.MAX_SAFE_INTEGER, 'replication', true);
       const summary = summarizeFollowerBatches(views, this.nextOffset);
-      let changed = false;
-      for (const v of views) changed = this.epochCache.assign(v.partitionLeaderEpoch, v.baseOffset) || changed;
-      if (changed) void this.epochCache.persist().catch((e) => this.logger.error({ err: e }, 'leader epoch checkpoint failed'));
-      return this.enqueue(records, summary, -1n, this.clock.now());
+      return this.enqueue(records, summary, -1n, this.clock.now(), views.length === 1 ? views[0]! : null, () => {
+        let changed = false;
+        for (const v of views) changed = this.epochCache.assign(v.partitionLeaderEpoch, v.baseOffset) || changed;
+        if (changed) this.persistEpochs();
+      });
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  private persistEpochs(): void {
+    void this.epochCache.persist().catch((e) => this.logger.error({ err: e }, 'leader epoch checkpoint failed'));
   }
 
   private checkWritable(records: Buffer): void {
@@ -196,37 +209,39 @@ export class Log {
     return `${this.topicPartition.topic}-${this.topicPartition.partition}`;
   }
 
-  /** Synchronous: picks (or rolls) the segment, records the append in it, queues the write. */
-  private enqueue(records: Buffer, s: BatchesSummary, appendTime: bigint, now: number): Promise<LogAppendInfo> {
+  /**
+   * Synchronous: picks (or rolls) the segment, queues the write and records the append.
+   * `pendingCrc`, the only batch of `records`, has not had its CRC checked yet: that is done
+   * right after queueing, so it overlaps the write when the queue was idle (the write was
+   * issued at once). A bad CRC cancels the write (the queue cuts off any bytes that landed
+   * before the next write starts); segment, offsets, indexes and `accepted` (epoch cache)
+   * are updated only after the check, in the same tick, so nothing needs undoing.
+   */
+  private enqueue(records: Buffer, s: BatchesSummary, appendTime: bigint, now: number, pendingCrc: RecordBatchView | null, accepted: () => void): Promise<LogAppendInfo> {
     let seg = this.segments.active();
-    if (
-      seg.shouldRoll({
-        segmentBytes: this.config.segmentBytes,
-        segmentMs: this.config.segmentMs,
-        appendSize: records.length,
-        maxTimestamp: s.maxTimestamp,
-        lastOffset: s.lastOffset,
-        now,
-      }) ||
-      s.firstOffset - seg.baseOffset > 0x7fffffffn
-    ) {
-      seg = this.roll(s.firstOffset > this.nextOffset ? s.firstOffset : this.nextOffset, now);
+    const { firstOffset, lastOffset, recordCount, maxTimestamp } = s;
+    const { segmentBytes, segmentMs } = this.config;
+    const rollNeeded = seg.shouldRoll({ segmentBytes, segmentMs, appendSize: records.length, maxTimestamp, lastOffset, now });
+    if (rollNeeded || firstOffset - seg.baseOffset > 0x7fffffffn) {
+      if (pendingCrc) checkCrc(pendingCrc); // a roll is not undone: check before it
+      pendingCrc = null;
+      seg = this.roll(firstOffset > this.nextOffset ? firstOffset : this.nextOffset, now);
     }
     const position = seg.size;
-    seg.recordAppend(records, position);
-    this.nextOffset = s.lastOffset + 1n;
-    const info: LogAppendInfo = {
-      firstOffset: s.firstOffset,
-      lastOffset: s.lastOffset,
-      logAppendTimeMs: appendTime,
-      logStartOffset: this._logStartOffset,
-      recordCount: s.recordCount,
-      maxTimestamp: s.maxTimestamp,
-    };
-    const endOffset = this.nextOffset;
-    return new Promise<LogAppendInfo>((resolve, reject) => {
-      this.appends.push({ segment: seg, position, buf: records, endOffset, records: s.recordCount, info, resolve, reject });
+    const info: LogAppendInfo = { firstOffset, lastOffset, logAppendTimeMs: appendTime, logStartOffset: this._logStartOffset, recordCount, maxTimestamp };
+    let job: AppendJob | undefined;
+    const done = new Promise<LogAppendInfo>((resolve, reject) => {
+      job = { segment: seg, position, buf: records, endOffset: lastOffset + 1n, records: recordCount, info, resolve, reject };
     });
+    this.appends.push(job!);
+    if (pendingCrc && !pendingCrc.isValidCrc()) {
+      this.appends.cancel(job!, new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'record batch CRC-32C mismatch'));
+      return done;
+    }
+    seg.recordAppend(records, position);
+    this.nextOffset = lastOffset + 1n;
+    accepted();
+    return done;
   }
 
   /** Starts a new active segment at `base`; the old one is finalized after its writes land. */
@@ -244,10 +259,13 @@ export class Log {
     return { segmentIndexBytes: this.config.segmentIndexBytes, indexIntervalBytes: this.config.indexIntervalBytes };
   }
 
-  /** flush.messages policy, between a write and its acknowledgement. */
-  private async afterWrite(seg: LogSegment, jobs: readonly AppendJob[]): Promise<void> {
+  /** flush.messages policy, between a write and its acknowledgement (null: nothing to wait for). */
+  private afterWrite(seg: LogSegment, jobs: readonly AppendJob[]): Promise<void> | null {
     for (const j of jobs) this.unflushedRecords += j.records;
-    if (this.unflushedRecords < this.config.flushMessages) return;
+    return this.unflushedRecords < this.config.flushMessages ? null : this.flushAfterWrite(seg, jobs);
+  }
+
+  private async flushAfterWrite(seg: LogSegment, jobs: readonly AppendJob[]): Promise<void> {
     await seg.log.flush();
     this.unflushedRecords = 0;
     this.lastFlushMs = this.clock.now();

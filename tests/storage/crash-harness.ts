@@ -17,14 +17,18 @@ export interface Acked {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Runs one child round: resolves with the acks it printed before being SIGKILLed after `killAfterMs` of appending. */
-export function runChildRound(dir: string, seed: number, killAfterMs: number, flush: boolean): Promise<{ acks: Acked[]; stderr: string }> {
+/**
+ * Runs one child round: resolves with the acks it printed before being SIGKILLed after
+ * `killAfterMs` of appending, and how many bad-CRC appends it saw refused.
+ */
+export function runChildRound(dir: string, seed: number, killAfterMs: number, flush: boolean): Promise<{ acks: Acked[]; rejected: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, 'crash-child.ts'), dir, String(seed), flush ? 'flush' : ''], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const acks: Acked[] = [];
+    let rejected = 0;
     let buf = '';
     let stderr = '';
     let timer: NodeJS.Timeout | null = null;
@@ -37,6 +41,7 @@ export function runChildRound(dir: string, seed: number, killAfterMs: number, fl
         const f = line.split(' ');
         if (f[0] === 'ready' && !timer) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
         if (f[0] === 'ack') acks.push({ base: BigInt(f[1]!), last: BigInt(f[2]!), hash: f[3]! });
+        if (f[0] === 'rej') rejected++;
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -44,7 +49,7 @@ export function runChildRound(dir: string, seed: number, killAfterMs: number, fl
     child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (signal !== 'SIGKILL') reject(new Error(`crash child exited with ${code}/${signal}: ${stderr}`));
-      else resolve({ acks, stderr });
+      else resolve({ acks, rejected, stderr });
     });
   });
 }
