@@ -42,7 +42,20 @@ export function zigzagDecode64(value: bigint): bigint {
   return BigInt.asIntN(64, (value >> 1n) ^ -(value & 1n));
 }
 
+/** Zigzag value of a varlong below 2^51 in magnitude, computed without BigInt (the common case). */
+const SAFE_VARLONG = 0x8000000000000n;
+
 export function sizeOfVarlong(value: bigint): number {
+  if (value >= -SAFE_VARLONG && value < SAFE_VARLONG) {
+    const n = Number(value);
+    let z = n >= 0 ? n * 2 : -n * 2 - 1;
+    let size = 1;
+    while (z >= 128) {
+      z = Math.floor(z / 128);
+      size++;
+    }
+    return size;
+  }
   let v = zigzagEncode64(value);
   let n = 1;
   while (v >= 0x80n) {
@@ -68,6 +81,16 @@ export function writeVarintTo(buf: Buffer, offset: number, value: number): numbe
 }
 
 export function writeVarlongTo(buf: Buffer, offset: number, value: bigint): number {
+  if (value >= -SAFE_VARLONG && value < SAFE_VARLONG) {
+    const n = Number(value);
+    let z = n >= 0 ? n * 2 : -n * 2 - 1;
+    while (z >= 128) {
+      buf[offset++] = (z % 128) | 0x80;
+      z = Math.floor(z / 128);
+    }
+    buf[offset++] = z;
+    return offset;
+  }
   let v = zigzagEncode64(value);
   while (v >= 0x80n) {
     buf[offset++] = Number(v & 0x7fn) | 0x80;
