@@ -67,7 +67,6 @@ describe('Integration > Groups > librdkafka (kcat -G)', () => {
       const group = `g-${strategy}`;
       await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] });
       const values = Array.from({ length: 40 }, (_, i) => `v${i}`);
-      await produce(topic, values);
       const props = { 'partition.assignment.strategy': strategy, 'session.timeout.ms': '6000' };
       const a = kcatConsumer(b.bootstrap, group, topic, props);
       const c = kcatConsumer(b.bootstrap, group, topic, props);
@@ -78,6 +77,8 @@ describe('Integration > Groups > librdkafka (kcat -G)', () => {
       });
       const g = (await admin.describeGroups([group])).groups[0]!;
       expect(g.protocol).toBe(strategy);
+      // Produced once the assignment is settled, so each partition's messages reach its owner only.
+      await produce(topic, values);
       await waitFor('every message consumed', () => new Set([...a.lines, ...c.lines].map((l) => l.split(' ')[1])).size === values.length);
       // Each partition was consumed by one member only.
       const partitionsOf = (m: KcatMember) => new Set(m.lines.map((l) => l.split(' ')[0]));
