@@ -4,11 +4,14 @@
  * Ordering (ARCHITECTURE rule 8): every frame reserves a slot in `slots` before its handler
  * runs; handlers run concurrently (the dispatcher calls them synchronously in arrival order, so
  * appends to one partition keep arrival order); a response is written only when every earlier
- * slot has been written or dropped (acks=0 leaves an empty slot that is dropped).
+ * slot has been written or dropped (acks=0 leaves an empty slot that is dropped). Answers that
+ * finish in the same callback (e.g. every commit carried by one coordinator batch) are written
+ * together once, from a process.nextTick callback that runs after the callback's microtasks.
  *
  * Backpressure: reading pauses while more than `maxInFlight` requests (or `maxInFlightBytes` of
  * request frames) are unanswered, or more than `maxQueuedBytes` of responses sit in the
- * socket's write buffer; it resumes when answers are written / on 'drain'.
+ * socket's write buffer; it resumes when answers are written / on 'drain'. The in-flight limits
+ * are exact: frames of one read beyond them are held, undispatched, until answers free room.
  * Idle: closed after `idleMs` without traffic in either direction while nothing is in flight.
  * Bad input closes only this connection, with one warning line naming the peer and the reason.
  */
@@ -50,6 +53,9 @@ export interface ConnectionOptions {
   readonly maxQueuedBytes?: number;
 }
 
+/** Response chunks smaller than this (bytes) are copied together into one write; larger ones are written as they are. */
+const FLUSH_COPY_LIMIT = 16 * 1024;
+
 interface Slot {
   result: DispatchResult | undefined;
   /** Size of the request frame (bytes), counted in inFlightBytes until answered. */
@@ -70,6 +76,9 @@ export class Connection implements ConnectionInfo {
   private opening: Buffer | null = Buffer.alloc(0);
   private onClosed: (() => void) | undefined;
   private drainWaiters: (() => void)[] = [];
+  /** Decoded frames not yet dispatched because the in-flight limits were reached (arrival order). */
+  private held: Buffer[] = [];
+  private flushScheduled = false;
   requestsHandled = 0;
 
   constructor(
@@ -132,6 +141,7 @@ export class Connection implements ConnectionInfo {
     this.closed = true;
     if (level !== 'silent') this.log[level]({ reason }, `closing connection from ${this.peer}: ${reason}`);
     this.slots.length = 0;
+    this.held = [];
     this.socket.destroy();
     this.notifyDrained();
   }
@@ -140,6 +150,7 @@ export class Connection implements ConnectionInfo {
   stopReading(): void {
     this.socket.pause();
     this.socket.removeAllListeners('data');
+    this.held = [];
   }
 
   /** Resolves once every reserved slot has been answered, the socket closed, or timeoutMs passed. */
@@ -176,30 +187,52 @@ export class Connection implements ConnectionInfo {
       this.close(foreign ?? (e instanceof FrameSizeError ? `${e.message} (socket.request.max.bytes)` : (e as Error).message));
       return;
     }
-    for (const frame of frames) {
-      if (this.closed) return;
-      const slot: Slot = { result: undefined, size: frame.length };
-      this.slots.push(slot);
-      this.inFlightBytes += frame.length;
-      this.requestsHandled++;
-      let r: DispatchResult | Promise<DispatchResult>;
-      try {
-        r = this.handler.handleFrame(frame, this);
-      } catch (e) {
-        r = { kind: 'close', reason: `internal error: ${(e as Error).message}` };
-      }
-      if (r instanceof Promise) {
-        r.then(
-          (res) => this.complete(slot, res),
-          (e: Error) => this.complete(slot, { kind: 'close', reason: `internal error: ${e.message}` }),
-        );
-      } else {
-        this.complete(slot, r);
-      }
-    }
-    if ((this.slots.length >= this.maxInFlight || this.inFlightBytes > this.maxInFlightBytes) && !this.pausedForInFlight) {
+    if (frames.length === 0) return;
+    if (this.held.length === 0) this.held = frames;
+    else for (const f of frames) this.held.push(f);
+    this.dispatchHeld();
+  }
+
+  /** True while another request may be dispatched (in-flight count and bytes below the limits). */
+  private get underInFlightLimits(): boolean {
+    return this.slots.length < this.maxInFlight && this.inFlightBytes <= this.maxInFlightBytes;
+  }
+
+  /**
+   * Dispatches held frames in arrival order while the in-flight limits allow; frames beyond the
+   * limits stay held (one socket read at most, since reading pauses) until answers free room.
+   */
+  private dispatchHeld(): void {
+    let i = 0;
+    const held = this.held;
+    while (i < held.length && !this.closed && this.underInFlightLimits) this.dispatch(held[i++]!);
+    if (i === held.length) this.held = [];
+    else if (i > 0) this.held = held.slice(i);
+    if (this.closed) return;
+    if (!this.underInFlightLimits && !this.pausedForInFlight) {
       this.pausedForInFlight = true;
       this.socket.pause();
+    }
+  }
+
+  private dispatch(frame: Buffer): void {
+    const slot: Slot = { result: undefined, size: frame.length };
+    this.slots.push(slot);
+    this.inFlightBytes += frame.length;
+    this.requestsHandled++;
+    let r: DispatchResult | Promise<DispatchResult>;
+    try {
+      r = this.handler.handleFrame(frame, this);
+    } catch (e) {
+      r = { kind: 'close', reason: `internal error: ${(e as Error).message}` };
+    }
+    if (r instanceof Promise) {
+      r.then(
+        (res) => this.complete(slot, res),
+        (e: Error) => this.complete(slot, { kind: 'close', reason: `internal error: ${e.message}` }),
+      );
+    } else {
+      this.complete(slot, r);
     }
   }
 
@@ -210,27 +243,69 @@ export class Connection implements ConnectionInfo {
       return;
     }
     slot.result = result;
-    this.flush();
+    // Answers finished in the same callback leave in one socket write (fewer syscalls); nextTick
+    // runs after the pending microtasks, before any further I/O, so no answer waits for I/O.
+    if (!this.flushScheduled && slot === this.slots[0]) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushNow);
+    }
   }
 
-  /** Writes every answered slot at the head of the queue, in order, as one corked batch. */
+  private readonly flushNow = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /**
+   * Writes every answered slot at the head of the queue, in order, as one corked write. Runs of
+   * small chunks are copied into one buffer; chunks of FLUSH_COPY_LIMIT bytes or more (record
+   * data) are written as they are.
+   */
   private flush(): void {
+    if (this.closed) return;
     const head = this.slots[0];
     if (!head || head.result === undefined) return;
-    this.socket.cork();
-    while (this.slots.length > 0 && this.slots[0]!.result !== undefined) {
-      const slot = this.slots.shift()!;
+    const out: Buffer[] = [];
+    let run: Buffer[] = [];
+    let runBytes = 0;
+    const endRun = (): void => {
+      if (run.length === 1) out.push(run[0]!);
+      else if (run.length > 1) out.push(Buffer.concat(run, runBytes));
+      run = [];
+      runBytes = 0;
+    };
+    let n = 0;
+    while (n < this.slots.length && this.slots[n]!.result !== undefined) {
+      const slot = this.slots[n++]!;
       this.inFlightBytes -= slot.size;
       const res = slot.result!;
-      if (res.kind === 'response') for (const c of res.chunks) this.socket.write(c);
+      if (res.kind !== 'response') continue;
+      for (const c of res.chunks) {
+        if (c.length >= FLUSH_COPY_LIMIT) {
+          endRun();
+          out.push(c);
+        } else {
+          run.push(c);
+          runBytes += c.length;
+        }
+      }
     }
-    this.socket.uncork();
+    endRun();
+    if (n === this.slots.length) this.slots.length = 0;
+    else this.slots.splice(0, n);
+    if (out.length === 1) this.socket.write(out[0]!);
+    else if (out.length > 1) {
+      this.socket.cork();
+      for (const c of out) this.socket.write(c);
+      this.socket.uncork();
+    }
     if (this.slots.length === 0) this.notifyDrained();
     if (this.socket.writableLength > this.maxQueuedBytes) {
       this.pausedForWrites = true;
       this.socket.pause();
     }
-    if (this.pausedForInFlight && this.slots.length < this.maxInFlight && this.inFlightBytes <= this.maxInFlightBytes) {
+    if (this.held.length > 0) this.dispatchHeld();
+    if (this.pausedForInFlight && this.underInFlightLimits) {
       this.pausedForInFlight = false;
       this.maybeResume();
     }

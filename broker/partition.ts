@@ -29,7 +29,9 @@ export class Partition {
   leaderId: number;
   isr: readonly number[];
   replicas: readonly number[];
+  /** Tail of the single-writer chain (appends, deleteRecords); never rejects. */
   private appendChain: Promise<unknown> = Promise.resolve();
+  private queued = 0;
   appendedBytes = 0;
   private closed = false;
   /** Called after the HW or log start offset moved (the replica manager re-checks delayed ops). */
@@ -81,21 +83,44 @@ export class Partition {
 
   /**
    * Appends on the single-writer chain. `minInsyncReplicas` applies to acks=-1 only.
-   * Must be called synchronously in request arrival order.
+   * Must be called synchronously in request arrival order. When nothing is queued on the chain
+   * (the common case for the group coordinator, which keeps one append per partition in flight)
+   * the append starts at once instead of one promise turn later; the order is the same.
    */
   appendRecordsToLeader(records: Buffer, requiredAcks: number, minInsyncReplicas: number): Promise<LogAppendInfo> {
-    const run = this.appendChain.then(async () => {
+    const append = (): Promise<LogAppendInfo> => {
       this.checkLeader();
       if (requiredAcks === -1 && this.isr.length < minInsyncReplicas) {
         throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `ISR size ${this.isr.length} is below min.insync.replicas ${minInsyncReplicas}`);
       }
-      const info = await this.log.appendAsLeader(records, { leaderEpoch: this.leaderEpoch });
+      return this.log.appendAsLeader(records, { leaderEpoch: this.leaderEpoch });
+    };
+    let started: Promise<LogAppendInfo>;
+    if (this.queued === 0) {
+      try {
+        started = append();
+      } catch (e) {
+        started = Promise.reject(e);
+      }
+    } else {
+      started = this.appendChain.then(append);
+    }
+    const run = started.then((info) => {
       this.appendedBytes += records.length;
       this.maybeIncrementHighWatermark();
       return info;
     });
-    this.appendChain = run.catch(() => undefined);
+    this.enqueue(run);
     return run;
+  }
+
+  /** Makes `op` the tail of the chain; `queued` counts chain operations not yet settled. */
+  private enqueue(op: Promise<unknown>): void {
+    this.queued++;
+    const settled = (): void => {
+      this.queued--;
+    };
+    this.appendChain = op.then(settled, settled);
   }
 
   /** RF 1: the HW follows the LEO. With followers this becomes min over the ISR. */
@@ -141,7 +166,7 @@ export class Partition {
       this.onChange?.();
       return start;
     });
-    this.appendChain = run.catch(() => undefined);
+    this.enqueue(run);
     return run;
   }
 

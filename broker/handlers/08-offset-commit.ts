@@ -41,44 +41,42 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
     const gc = requireGroupCoordinator(ctx.services.groupCoordinator);
     const v = ctx.apiVersion;
     const cache = ctx.services.metadataCache;
-    const now = BigInt(ctx.services.clock.now());
     const retention = v >= 2 && v <= 4 ? req.retentionTimeMs : -1n;
-    const expire = retention === -1n ? null : now + retention;
-    // codes[topicIndex][partitionIndex]; undefined = sent to the coordinator
-    const codes: (ErrorCode | undefined)[][] = [];
+    const expire = retention === -1n ? null : BigInt(ctx.services.clock.now()) + retention;
+    // One code per partition in request order (topic by topic); undefined = sent to the coordinator.
+    const codes: (ErrorCode | undefined)[] = [];
     const entries: OffsetCommitEntry[] = [];
-    const slots: [number, number][] = [];
-    req.topics.forEach((t, ti) => {
+    const sent: number[] = []; // index into codes of each entry
+    for (const t of req.topics) {
       const topic = cache.topic(t.name);
-      codes.push(
-        t.partitions.map((p, pi) => {
-          if (!topic || !topic.assignment.has(p.partitionIndex)) return EC.UNKNOWN_TOPIC_OR_PARTITION;
-          entries.push({
-            topic: t.name,
-            partition: p.partitionIndex,
-            offset: p.committedOffset,
-            leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
-            metadata: p.committedMetadata,
-            commitTimestampMs: v === 1 ? p.commitTimestamp : -1n,
-            expireTimestampMs: expire,
-          });
-          slots.push([ti, pi]);
-          return undefined;
-        }),
-      );
-    });
+      for (const p of t.partitions) {
+        if (!topic || !topic.assignment.has(p.partitionIndex)) {
+          codes.push(EC.UNKNOWN_TOPIC_OR_PARTITION);
+          continue;
+        }
+        sent.push(codes.length);
+        codes.push(undefined);
+        entries.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+          metadata: p.committedMetadata,
+          commitTimestampMs: v === 1 ? p.commitTimestamp : -1n,
+          expireTimestampMs: expire,
+        });
+      }
+    }
     if (entries.length > 0) {
       const results = await gc.commitOffsets(req.groupId, v >= 1 ? req.memberId : '', v >= 7 ? req.groupInstanceId : null, v >= 1 ? req.generationIdOrMemberEpoch : -1, entries);
-      results.forEach((code, i) => {
-        const [ti, pi] = slots[i]!;
-        codes[ti]![pi] = code;
-      });
+      for (let i = 0; i < sent.length; i++) codes[sent[i]!] = results[i];
     }
+    let i = 0;
     return {
       ...defaultOffsetCommitResponse(),
-      topics: req.topics.map((t, ti) => ({
+      topics: req.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p, pi) => ({ partitionIndex: p.partitionIndex, errorCode: codes[ti]![pi] ?? EC.UNKNOWN_SERVER_ERROR })),
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i++] ?? EC.UNKNOWN_SERVER_ERROR })),
       })),
     };
   },

@@ -46,16 +46,38 @@ export const INVALID_OFFSET = -1n;
 export class OffsetManager {
   constructor(private readonly rt: GroupRuntime) {}
 
+  /**
+   * Encoded __consumer_offsets keys per group, by tpKey: a key depends only on (group, topic,
+   * partition), and the same partitions are committed over and over. Bounded by the number of
+   * partitions each live group commits; dropped with the group object.
+   */
+  private readonly keyCache = new WeakMap<ClassicGroup, Map<string, Buffer>>();
+
+  private offsetKey(group: ClassicGroup, k: string, topic: string, partition: number): Buffer {
+    let keys = this.keyCache.get(group);
+    if (!keys) this.keyCache.set(group, (keys = new Map()));
+    let key = keys.get(k);
+    if (!key) keys.set(k, (key = encodeOffsetCommitKey({ group: group.groupId, topic, partition })));
+    return key;
+  }
+
   /** Writes the commits; resolves to one error code per entry (same order). */
   async storeOffsets(group: ClassicGroup, entries: readonly OffsetCommitEntry[]): Promise<ErrorCode[]> {
-    const now = BigInt(this.rt.clock.now());
-    const errors: ErrorCode[] = entries.map((e) =>
-      e.metadata !== null && e.metadata.length > this.rt.config.offsetMetadataMaxBytes ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE,
-    );
+    const nowMs = this.rt.clock.now();
+    const now = BigInt(nowMs);
+    const maxMetadata = this.rt.config.offsetMetadataMaxBytes;
+    const errors: ErrorCode[] = new Array<ErrorCode>(entries.length);
     const valid: CommittedOffset[] = [];
-    entries.forEach((e, i) => {
-      if (errors[i] !== ErrorCode.NONE) return;
-      valid.push({
+    const keys: string[] = [];
+    const records: CoordinatorRecord[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.metadata !== null && e.metadata.length > maxMetadata) {
+        errors[i] = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        continue;
+      }
+      errors[i] = ErrorCode.NONE;
+      const o: CommittedOffset = {
         topic: e.topic,
         partition: e.partition,
         offset: e.offset,
@@ -63,29 +85,31 @@ export class OffsetManager {
         metadata: e.metadata ?? '',
         commitTimestampMs: e.commitTimestampMs < 0n ? now : e.commitTimestampMs,
         expireTimestampMs: e.expireTimestampMs,
-      });
-    });
-    if (valid.length === 0) return errors;
-    const records: CoordinatorRecord[] = valid.map((o) => ({
-      key: encodeOffsetCommitKey({ group: group.groupId, topic: o.topic, partition: o.partition }),
-      value: encodeOffsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestampMs, expireTimestamp: o.expireTimestampMs ?? -1n }),
-    }));
-    for (const o of valid) {
+      };
       const k = tpKey(o.topic, o.partition);
-      group.pendingOffsetCommits.set(k, (group.pendingOffsetCommits.get(k) ?? 0) + 1);
+      valid.push(o);
+      keys.push(k);
+      records.push({
+        key: this.offsetKey(group, k, o.topic, o.partition),
+        value: encodeOffsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestampMs, expireTimestamp: o.expireTimestampMs ?? -1n }),
+      });
     }
+    if (valid.length === 0) return errors;
+    const pending = group.pendingOffsetCommits;
+    for (const k of keys) pending.set(k, (pending.get(k) ?? 0) + 1);
     let failure = ErrorCode.NONE;
     try {
-      await this.rt.records.append(group.coordinatorPartition, records, this.rt.clock.now());
+      await this.rt.records.append(group.coordinatorPartition, records, nowMs);
     } catch (e) {
       failure = mapAppendError(e, true);
     }
-    for (const o of valid) {
-      const k = tpKey(o.topic, o.partition);
-      const n = (group.pendingOffsetCommits.get(k) ?? 1) - 1;
-      if (n <= 0) group.pendingOffsetCommits.delete(k);
-      else group.pendingOffsetCommits.set(k, n);
-      if (failure === ErrorCode.NONE && !group.is(GroupState.Dead)) group.offsets.set(k, o);
+    const visible = failure === ErrorCode.NONE && !group.is(GroupState.Dead);
+    for (let i = 0; i < valid.length; i++) {
+      const k = keys[i]!;
+      const n = (pending.get(k) ?? 1) - 1;
+      if (n <= 0) pending.delete(k);
+      else pending.set(k, n);
+      if (visible) group.offsets.set(k, valid[i]!);
     }
     if (failure !== ErrorCode.NONE) {
       this.rt.logger.warn(`Offset commit for group ${group.groupId} failed with error ${failure}`);

@@ -31,6 +31,10 @@ class ControlledHandler implements FrameHandler {
     this.waiters.get(id)!({ kind: 'response', chunks: [len, body, ...pad] });
     this.waiters.delete(id);
   }
+  /** Releases every request still waiting for its answer (builds each padded answer once). */
+  releaseWaiting(): void {
+    for (const id of [...this.waiters.keys()]) this.release(id);
+  }
 }
 
 async function setup(handler: FrameHandler, opts: Partial<{ idleMs: number; maxInFlight: number; maxInFlightBytes: number; maxQueuedBytes: number }> = {}) {
@@ -42,13 +46,26 @@ async function setup(handler: FrameHandler, opts: Partial<{ idleMs: number; maxI
   const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
   await new Promise<void>((r) => client.once('connect', () => r()));
   const responses: string[] = [];
-  let buf = Buffer.alloc(0);
+  // Received bytes not yet parsed; joined only once a whole frame is there, so parsing stays
+  // linear in the bytes received (responses here can be megabytes of padding each).
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let needed = 4;
   const onData = (d: Buffer): void => {
-    buf = Buffer.concat([buf, d]);
-    while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-      const n = buf.readInt32BE(0);
-      responses.push(buf.subarray(4, 4 + n).toString('latin1').replace(/\x01+$/, ''));
-      buf = buf.subarray(4 + n);
+    pending.push(d);
+    pendingBytes += d.length;
+    while (pendingBytes >= needed) {
+      let buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        const n = buf.readInt32BE(0);
+        let end = 4 + n;
+        while (end > 4 && buf[end - 1] === 0x01) end--; // strip the padding
+        responses.push(buf.subarray(4, end).toString('latin1'));
+        buf = buf.subarray(4 + n);
+      }
+      pending = buf.length > 0 ? [buf] : [];
+      pendingBytes = buf.length;
+      needed = buf.length >= 4 ? 4 + buf.readInt32BE(0) : 4;
     }
   };
   client.on('data', onData);
@@ -114,6 +131,26 @@ describe('Broker > connection', () => {
     await t.cleanup();
   });
 
+  it('keeps the in-flight limit when the frames beyond it arrive in the same read', async () => {
+    const h = new ControlledHandler();
+    const t = await setup(h, { maxInFlight: 2 });
+    t.client.write(Buffer.concat(['a', 'b', 'c', 'd', 'e'].map((id) => frame(Buffer.from(id)))));
+    await until(() => h.calls.length >= 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.calls).toEqual(['a', 'b']);
+    h.release('a');
+    await until(() => h.calls.length === 3);
+    expect(h.calls).toEqual(['a', 'b', 'c']);
+    h.release('b');
+    h.release('c');
+    await until(() => h.calls.length === 5);
+    h.release('d');
+    h.release('e');
+    await until(() => t.responses.length === 5);
+    expect(t.responses).toEqual(['resp:a', 'resp:b', 'resp:c', 'resp:d', 'resp:e']);
+    await t.cleanup();
+  });
+
   it('stops reading while too many request bytes are unanswered (queued.max.request.bytes), and resumes', async () => {
     const h = new ControlledHandler();
     const t = await setup(h, { maxInFlightBytes: 10 });
@@ -139,14 +176,14 @@ describe('Broker > connection', () => {
       t.client.write(frame(Buffer.from(`r${i}`)));
       sent++;
       await new Promise((r) => setTimeout(r, 5));
-      for (const id of [...h.calls]) if (id.startsWith('r')) try { h.release(id); } catch { /* released */ }
+      h.releaseWaiting();
     }
     await new Promise((r) => setTimeout(r, 100));
     const dispatchedWhilePaused = h.calls.length;
     expect(dispatchedWhilePaused).toBeLessThan(sent);
     t.client.resume();
     await until(() => {
-      for (const id of [...h.calls]) try { h.release(id); } catch { /* released */ }
+      h.releaseWaiting();
       return t.responses.length === sent;
     }, 10000);
     expect(t.responses).toEqual(Array.from({ length: sent }, (_, i) => `resp:r${i}`));
