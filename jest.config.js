@@ -1,6 +1,9 @@
 /** Two projects: fast unit tests, and integration tests against real brokers and clients. */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 module.exports = {
+  // A test that fails half-way can leave its broker listening; exit when the run is over
+  // instead of hanging until CI's time limit (passing runs close every server they open).
+  forceExit: true,
   projects: [
     {
       displayName: 'unit',
