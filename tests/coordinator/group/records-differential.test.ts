@@ -1,7 +1,7 @@
 /**
- * The coordinator's __consumer_offsets encoders/decoders against the generated codecs of the
- * internal-topic specs (protocol/generated/internal): same bytes, both directions, every version
- * the coordinator writes, plus the flexible v4 values it must read.
+ * The coordinator's __consumer_offsets records: hand-assembled golden bytes of the layout Kafka
+ * writes, and round trips through the generated internal-topic codecs at every version the
+ * coordinator writes, plus the flexible v4 values it must read.
  */
 import { Reader } from '../../../protocol/primitives/reader';
 import { Writer } from '../../../protocol/primitives/writer';
@@ -37,6 +37,13 @@ const member = { memberId: 'm-1', groupInstanceId: 'inst', clientId: 'c', client
 const group = { protocolType: 'consumer', generation: 7, protocol: 'cooperative-sticky', leader: 'm-1', currentStateTimestamp: 1700000000123n, members: [member] };
 
 describe('Coordinator > Group > record formats vs generated codecs', () => {
+  test('golden bytes: offset commit key v1 and value v3', () => {
+    expect(encodeOffsetCommitKey({ group: 'g', topic: 't', partition: 2 }).toString('hex')).toBe('0001' + '0001' + '67' + '0001' + '74' + '00000002');
+    const value = encodeOffsetCommitValue({ offset: 5n, leaderEpoch: 3, metadata: 'm', commitTimestamp: 7n, expireTimestamp: -1n });
+    expect(value.toString('hex')).toBe('0003' + '0000000000000005' + '00000003' + '0001' + '6d' + '0000000000000007');
+    expect(encodeGroupMetadataKey('g').toString('hex')).toBe('0002' + '0001' + '67');
+  });
+
   test('offset commit key v1', () => {
     const k = { group: 'grp', topic: 'orders', partition: 12 };
     expect(encodeOffsetCommitKey(k)).toEqual(gen(1, OCK.sizeOffsetCommitKey, OCK.writeOffsetCommitKey, k));
