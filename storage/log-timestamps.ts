@@ -17,30 +17,44 @@ function segEndOf(log: Log, seg: LogSegment): number {
   return seg === end.segment ? end.position : seg.size;
 }
 
+/**
+ * Walks batch headers of `seg` from `startPos` to the first batch matching `batchMatch`, then
+ * returns its first record matching `recordMatch`. With `lastOffsetFallback`, a batch whose
+ * records do not match (e.g. emptied by compaction) answers with its last offset.
+ */
+async function findRecord(
+  log: Log,
+  seg: LogSegment,
+  startPos: number,
+  batchMatch: (b: StoredBatch) => boolean,
+  recordMatch: (timestamp: bigint, offset: bigint) => boolean,
+  lastOffsetFallback = false,
+): Promise<TimestampAndOffset | null> {
+  let hit: StoredBatch | null = null;
+  await walkHeaders(seg.log, startPos, segEndOf(log, seg), (b) => {
+    if (!batchMatch(b)) return false;
+    hit = b;
+    return true;
+  });
+  if (!hit) return null;
+  const b = hit as StoredBatch;
+  const leaderEpoch = b.leaderEpoch >= 0 ? b.leaderEpoch : -1;
+  const batch = await seg.log.read(b.position, b.size);
+  for (const r of readRecords(new RecordBatchView(batch))) {
+    if (recordMatch(r.timestamp, r.offset)) return { offset: r.offset, timestamp: r.timestamp, leaderEpoch };
+  }
+  return lastOffsetFallback ? { offset: b.lastOffset, timestamp: b.maxTimestamp, leaderEpoch } : null;
+}
+
 /** First record with timestamp >= ts and offset >= the log start, in the first segment whose largest timestamp >= ts. */
 export async function offsetForTimestampIn(log: Log, ts: bigint): Promise<TimestampAndOffset | null> {
   for (const seg of [...log.segments.all()]) {
     await seg.ensureLoaded();
     if (seg.maxTimestampSoFar < ts) continue;
-    const segEnd = segEndOf(log, seg);
     const fromOffset = seg.timeIndex.lookup(ts).offset;
     const startPos = seg.offsetIndex.lookup(fromOffset).position;
-    let hit: StoredBatch | null = null;
     const startOffset = log.logStartOffset;
-    await walkHeaders(seg.log, startPos, segEnd, (b) => {
-      if (b.maxTimestamp >= ts && b.lastOffset >= startOffset) {
-        hit = b;
-        return true;
-      }
-      return false;
-    });
-    if (!hit) return null;
-    const b = hit as StoredBatch;
-    const batch = await seg.log.read(b.position, b.size);
-    for (const r of readRecords(new RecordBatchView(batch))) {
-      if (r.timestamp >= ts && r.offset >= startOffset) return { offset: r.offset, timestamp: r.timestamp, leaderEpoch: b.leaderEpoch >= 0 ? b.leaderEpoch : -1 };
-    }
-    return null;
+    return findRecord(log, seg, startPos, (b) => b.maxTimestamp >= ts && b.lastOffset >= startOffset, (t, o) => t >= ts && o >= startOffset);
   }
   return null;
 }
@@ -56,19 +70,5 @@ export async function maxTimestampIn(log: Log): Promise<TimestampAndOffset | nul
   const seg = best;
   const target = seg.maxTimestampSoFar;
   const startPos = seg.offsetIndex.lookup(seg.offsetOfMaxTimestampSoFar).position;
-  let hit: StoredBatch | null = null;
-  await walkHeaders(seg.log, startPos, segEndOf(log, seg), (b) => {
-    if (b.maxTimestamp === target) {
-      hit = b;
-      return true;
-    }
-    return false;
-  });
-  if (!hit) return null;
-  const b = hit as StoredBatch;
-  const batch = await seg.log.read(b.position, b.size);
-  for (const r of readRecords(new RecordBatchView(batch))) {
-    if (r.timestamp === target) return { offset: r.offset, timestamp: target, leaderEpoch: b.leaderEpoch >= 0 ? b.leaderEpoch : -1 };
-  }
-  return { offset: b.lastOffset, timestamp: target, leaderEpoch: b.leaderEpoch >= 0 ? b.leaderEpoch : -1 };
+  return findRecord(log, seg, startPos, (b) => b.maxTimestamp === target, (t) => t === target, true);
 }

@@ -202,6 +202,11 @@ export class GroupRuntime {
       this.completeJoin(group);
       return;
     }
+    this.armJoinTimer(group);
+  }
+
+  /** Completes the join after the group's rebalance timeout unless another join op replaced this one. */
+  private armJoinTimer(group: ClassicGroup): void {
     const op = { initial: false, timer: undefined as unknown };
     op.timer = this.clock.setTimeout(() => {
       if (group.joinOp !== op) return;
@@ -251,13 +256,7 @@ export class GroupRuntime {
     if (!group.maybeElectNewJoinedLeader() && group.size > 0) {
       // Nobody rejoined: wait another round until session timeouts remove the silent members.
       this.logger.error(`Group ${group.groupId} could not complete rebalance because no members rejoined`);
-      const op = { initial: false, timer: undefined as unknown };
-      op.timer = this.clock.setTimeout(() => {
-        if (group.joinOp !== op) return;
-        group.joinOp = undefined;
-        this.completeJoin(group);
-      }, group.rebalanceTimeoutMs);
-      group.joinOp = op;
+      this.armJoinTimer(group);
       return;
     }
     group.initNextGeneration();
