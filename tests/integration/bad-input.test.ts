@@ -167,31 +167,34 @@ describe('Integration > bad input on the Kafka port', () => {
 });
 
 describe('Integration > connection limits', () => {
-  it('enforces max.connections.per.ip and keeps earlier connections working', async () => {
-    const cap = captureLogger();
-    const broker = await startTestBroker({ logger: cap.logger, config: { 'max.connections.per.ip': 3 } });
-    try {
-      const socks = await Promise.all(
-        [0, 1, 2].map(
-          () =>
-            new Promise<net.Socket>((resolve) => {
-              const s = net.connect(broker.port, '127.0.0.1', () => resolve(s));
-            }),
-        ),
-      );
-      await new Promise((r) => setTimeout(r, 50));
-      const fourth = await send(broker.port, Buffer.alloc(0), 1000);
-      expect(fourth.closed).toBe(true);
-      expect(cap.lines.some((l) => l.level === 40 && /max.connections.per.ip 3/.test(l.msg))).toBe(true);
-      // An ApiVersions v0 request on an accepted connection is still answered.
-      const answered = await new Promise<number>((resolve) => {
-        socks[0]!.once('data', (d: Buffer) => resolve(d.readInt32BE(4)));
-        socks[0]!.write(frame(header(18, 0)));
-      });
-      expect(answered).toBe(7);
-      for (const s of socks) s.destroy();
-    } finally {
-      await broker.destroy();
-    }
-  });
+  for (const [key, limit] of [['max.connections.per.ip', 3], ['max.connections', 2]] as const) {
+    it(`enforces ${key} and keeps earlier connections working`, async () => {
+      const cap = captureLogger();
+      const broker = await startTestBroker({ logger: cap.logger, config: { [key]: limit } });
+      try {
+        const socks = await Promise.all(
+          Array.from(
+            { length: limit },
+            () =>
+              new Promise<net.Socket>((resolve) => {
+                const s = net.connect(broker.port, '127.0.0.1', () => resolve(s));
+              }),
+          ),
+        );
+        await new Promise((r) => setTimeout(r, 50));
+        const refused = await send(broker.port, Buffer.alloc(0), 1000);
+        expect(refused.closed).toBe(true);
+        expect(cap.lines.some((l) => l.level === 40 && new RegExp(`${key} ${limit}`).test(l.msg))).toBe(true);
+        // An ApiVersions v0 request on an accepted connection is still answered.
+        const answered = await new Promise<number>((resolve) => {
+          socks[0]!.once('data', (d: Buffer) => resolve(d.readInt32BE(4)));
+          socks[0]!.write(frame(header(18, 0)));
+        });
+        expect(answered).toBe(7);
+        for (const s of socks) s.destroy();
+      } finally {
+        await broker.destroy();
+      }
+    });
+  }
 });
