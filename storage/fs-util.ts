@@ -53,6 +53,36 @@ export async function fsWriteAll(fd: number, bufs: Buffer[], position: number): 
   }
 }
 
+/**
+ * Synchronous positional write of all `bufs` (loops over short writes). For small appends only:
+ * a page-cache write of a few KiB costs microseconds on the calling thread, while the thread-pool
+ * round trip of fs.write needs a worker thread and then the main thread to be scheduled again,
+ * which on a loaded machine takes milliseconds now and then.
+ */
+export function fsWriteAllSync(fd: number, bufs: Buffer[], position: number): void {
+  let list = bufs;
+  let pos = position;
+  for (;;) {
+    let total = 0;
+    for (const b of list) total += b.length;
+    if (total === 0) return;
+    const n = list.length === 1 ? fs.writeSync(fd, list[0]!, 0, list[0]!.length, pos) : fs.writevSync(fd, list, pos);
+    if (n === total) return;
+    if (n <= 0) throw new Error(`short write at ${pos}`);
+    pos += n;
+    let skip = n;
+    const rest: Buffer[] = [];
+    for (const b of list) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    list = rest;
+  }
+}
+
 /** Positional read into buf[off, off+len); returns bytes read (short only at end of file). */
 export async function fsReadFully(fd: number, buf: Buffer, off: number, len: number, position: number): Promise<number> {
   let done = 0;
