@@ -1,11 +1,9 @@
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiKey } from '../../protocol/generated/api-keys';
 import { defaultFetchPartition, defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request';
 import type { FetchResponse } from '../../protocol/generated/fetch-response';
-import { defaultPartitionProduceData, defaultProduceRequest } from '../../protocol/generated/produce-request';
-import type { ProduceResponse } from '../../protocol/generated/produce-response';
-import { buildRecordBatch, readRecords } from '../../protocol/records/record';
+import { readRecords } from '../../protocol/records/record';
 import { walkBatches } from '../../protocol/records/batch-iterator';
 import { recordBatchesToMessageSet } from '../../protocol/records/legacy-conversion';
 import { readMessageSet, type LegacyMessage } from '../../protocol/records/legacy-message-set';
@@ -13,6 +11,7 @@ import { CompressionType, TimestampType } from '../../protocol/records/record-ba
 import { ErrorCode } from '../../protocol/errors';
 import { registerKafkajsCodecs, startTestBroker, type TestBroker } from './helpers';
 import { RawClient } from './raw-client';
+import { requireKcat } from '../helpers/require-kcat';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 jest.setTimeout(30000);
@@ -30,8 +29,7 @@ function legacyEntries(set: Buffer): { offset: bigint; magic: number; codec: num
 
 /** Runs kcat; resolves with stdout and stderr (rejects on a non-zero exit). */
 function kcat(args: string[], timeoutMs = 30000): Promise<{ out: string; err: string }> {
-  const check = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
-  if (check.error || check.status !== 0) throw new Error('kcat (librdkafka CLI) is not installed: run `apt-get install kcat`');
+  requireKcat();
   return new Promise((resolve, reject) => {
     const p = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -1,17 +1,11 @@
-import { spawn, spawnSync } from 'child_process';
-import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiKey } from '../../protocol/generated/api-keys';
 import { defaultFetchPartition, defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request';
 import type { FetchResponse } from '../../protocol/generated/fetch-response';
 import { defaultPartitionProduceData, defaultProduceRequest } from '../../protocol/generated/produce-request';
 import type { ProduceResponse } from '../../protocol/generated/produce-response';
-import { buildRecordBatch, readRecords } from '../../protocol/records/record';
-import { walkBatches } from '../../protocol/records/batch-iterator';
-import { recordBatchesToMessageSet } from '../../protocol/records/legacy-conversion';
-import { readMessageSet, type LegacyMessage } from '../../protocol/records/legacy-message-set';
-import { CompressionType, TimestampType } from '../../protocol/records/record-batch';
+import { buildRecordBatch } from '../../protocol/records/record';
 import { ErrorCode } from '../../protocol/errors';
-import { registerKafkajsCodecs, startTestBroker, type TestBroker } from './helpers';
+import { startTestBroker, type TestBroker } from './helpers';
 import { RawClient } from './raw-client';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';

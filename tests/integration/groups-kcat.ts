@@ -1,13 +1,6 @@
 /** kcat (librdkafka) balanced consumers for the group integration tests. */
-import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import { spawn, type ChildProcess } from 'child_process';
 
-export function requireKcat(): void {
-  try {
-    execFileSync('kcat', ['-V'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('kcat is required for this test: apt-get install kcat');
-  }
-}
 
 export interface KcatMember {
   proc: ChildProcess;

@@ -6,7 +6,8 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator';
 import { startGroupBroker, type TestBroker } from './groups-broker';
-import { kcatConsumer, requireKcat, type KcatMember } from './groups-kcat';
+import { kcatConsumer, type KcatMember } from './groups-kcat';
+import { requireKcat } from '../helpers/require-kcat';
 
 jest.setTimeout(60_000);
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';

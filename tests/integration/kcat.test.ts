@@ -1,12 +1,9 @@
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { startTestBroker, type TestBroker } from './helpers';
+import { requireKcat } from '../helpers/require-kcat';
 
 jest.setTimeout(120000);
 
-function requireKcat(): void {
-  const r = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error('kcat (librdkafka CLI) is not installed: run `apt-get install kcat`');
-}
 
 /** Runs kcat with `input` on stdin; resolves with stdout (rejects on a non-zero exit). */
 function kcat(args: string[], input?: string | Buffer, timeoutMs = 90000): Promise<Buffer> {

@@ -4,21 +4,15 @@
  * v2) must decode with ours, and kcat must print the metadata we encoded.
  * Needs kcat: `apt-get install kcat`.
  */
-import { execFile, execFileSync } from 'child_process';
+import { execFile } from 'child_process';
 import * as net from 'net';
 import { FrameDecoder } from '../../protocol/frame';
 import { decodeRequestBody, decodeRequestHeader, encodeResponse } from '../../protocol/header';
 import { ApiKey, apiInfo } from '../../protocol/generated/api-keys';
 import { defaultApiVersionsResponse } from '../../protocol/generated/api-versions-response';
 import * as md from '../../protocol/generated/metadata-response';
+import { requireKcat } from '../helpers/require-kcat';
 
-function requireKcat(): void {
-  try {
-    execFileSync('kcat', ['-V'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('kcat is required for this test: apt-get install kcat');
-  }
-}
 
 interface Seen {
   apiKey: number;

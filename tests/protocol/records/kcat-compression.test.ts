@@ -3,7 +3,7 @@
  * responses), the Produce request's records are captured, and our batch view, codecs and record
  * decoder must read them back.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { walkBatches } from '../../../protocol/records/batch-iterator';
 import { decompress } from '../../../protocol/records/compression';
 import { CompressionType } from '../../../protocol/records/record-batch';
@@ -12,14 +12,11 @@ import { isXerialFramed } from '../../../protocol/records/snappy-xerial';
 import { messageSetToRecordBatch } from '../../../protocol/records/legacy-conversion';
 import { readMessageSet } from '../../../protocol/records/legacy-message-set';
 import { FakeProduceServer, MAGIC_V0_APIS, MAGIC_V1_APIS, MODERN_APIS, type ApiRange } from './fake-produce-server';
+import { requireKcat } from '../../helpers/require-kcat';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lz4Utils = require('lz4').utils as { descriptorChecksum(b: Buffer): number };
 
-function requireKcat(): void {
-  const r = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
-  if (r.error !== undefined) throw new Error('kcat not found: apt-get install kcat');
-}
 
 const LINES = Array.from({ length: 300 }, (_, i) =>
   JSON.stringify({ id: i, user: `user-${i % 17}`, event: i % 3 === 0 ? 'click' : 'view', path: `/products/${i % 41}`, ok: true }),
