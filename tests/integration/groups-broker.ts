@@ -1,50 +1,27 @@
-/** In-process broker for the group integration tests (port 0, temp log dir, quiet logs). */
-import { mkdtemp, rm } from 'fs/promises';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { Broker } from '../../broker/broker';
-import { loadConfig } from '../../broker/config';
-import { createLogger } from '../../broker/logger';
+/** In-process broker for the group integration tests: startTestBroker plus group defaults and restart. */
+import { startTestBroker, type TestBroker as BaseTestBroker } from './helpers';
 
-export interface TestBroker {
-  broker: Broker;
-  port: number;
+export interface TestBroker extends BaseTestBroker {
   dir: string;
-  bootstrap: string;
-  stop(): Promise<void>;
   /** Stops this broker and starts a new one on the same log dir and port. */
   restart(): Promise<TestBroker>;
+  /** Stops the broker and removes its log dir. */
   remove(): Promise<void>;
 }
 
 export async function startGroupBroker(overrides: Record<string, string> = {}, dir?: string, port = 0): Promise<TestBroker> {
-  const logDir = dir ?? (await mkdtemp(join(tmpdir(), 'gregor-groups-')));
-  const raw: Record<string, string> = {
-    'broker.id': '1',
-    listeners: `PLAINTEXT://127.0.0.1:${port}`,
-    'log.dirs': logDir,
-    'offsets.topic.replication.factor': '1',
-    'group.initial.rebalance.delay.ms': '0',
-    'num.partitions': '1',
-    ...overrides,
-  };
-  const broker = new Broker({ loaded: loadConfig(raw), logger: createLogger({ level: process.env['GREGOR_TEST_LOG'] ?? 'silent' }) });
-  await broker.start();
-  const bound = broker.bound[0]!.port;
-  const tb: TestBroker = {
-    broker,
-    port: bound,
-    dir: logDir,
-    bootstrap: `127.0.0.1:${bound}`,
-    stop: () => broker.stop(),
+  const b = await startTestBroker({
+    port,
+    dataDir: dir,
+    config: { 'broker.id': 1, 'offsets.topic.replication.factor': 1, 'group.initial.rebalance.delay.ms': 0, 'num.partitions': 1, ...overrides },
+  });
+  return {
+    ...b,
+    dir: b.dataDir,
     async restart() {
-      await broker.stop();
-      return startGroupBroker(overrides, logDir, bound);
+      await b.stop();
+      return startGroupBroker(overrides, b.dataDir, b.port);
     },
-    async remove() {
-      await broker.stop();
-      await rm(logDir, { recursive: true, force: true });
-    },
+    remove: () => b.destroy(),
   };
-  return tb;
 }

@@ -104,7 +104,7 @@ describe('Integration > Groups > librdkafka (kcat -G)', () => {
     members.push(s1, s2);
     let before: Map<string, number[]> | null = null;
     await waitFor('two static members', async () => (before = await exclusiveAssignment(admin, group, topic, 2)) !== null);
-    const gc = b.broker.services!.groupCoordinator as GroupCoordinator;
+    const gc = b.services.groupCoordinator as GroupCoordinator;
     const generation = gc.group(group)!.generationId;
     const instanceParts = (m: Map<string, number[]>) => {
       const g = gc.group(group)!;

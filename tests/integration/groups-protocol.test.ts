@@ -100,7 +100,7 @@ describe('Integration > Groups > protocol versions', () => {
   test('old versions: JoinGroup v0 (rebalance timeout = session timeout), LeaveGroup v0 errors, JoinGroup v6 errors', async () => {
     const j0 = await c.request(ApiKey.JoinGroup, 0, { groupId: 'g0', sessionTimeoutMs: 10000, rebalanceTimeoutMs: -1, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: SUB }], reason: null });
     expect(j0).toMatchObject({ errorCode: 0, generationId: 1, protocolName: 'range' });
-    const gc = b.broker.services!.groupCoordinator as import('../../coordinator/group/group-coordinator').GroupCoordinator;
+    const gc = b.services.groupCoordinator as import('../../coordinator/group/group-coordinator').GroupCoordinator;
     expect(gc.group('g0')!.get(j0.memberId).rebalanceTimeoutMs).toBe(10000);
     const l0 = await c.request(ApiKey.LeaveGroup, 0, { groupId: 'g0', memberId: 'not-a-member', members: [] });
     expect(l0.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
