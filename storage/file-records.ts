@@ -5,8 +5,29 @@
 import * as fs from 'fs';
 import { fsClose, fsFdatasync, fsFtruncate, fsOpen, fsReadFully, fsWriteAll, fsWriteAllSync } from './fs-util';
 
-/** Writes of at most this many bytes (in total) are issued synchronously on the calling thread (see writeAt). */
-const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+/** Writes of at most this many bytes (in total) may be issued synchronously on the calling thread (see writeAt). */
+const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
+/** Bytes written synchronously within one event-loop turn, at most (bounds how long the loop blocks). */
+const SYNC_WRITE_TURN_BUDGET = 4 * 1024 * 1024;
+
+/** Synchronous-write bytes used in the current event-loop turn; reset from a setImmediate. */
+let syncBytesThisTurn = 0;
+let budgetResetScheduled = false;
+function resetSyncBudget(): void {
+  syncBytesThisTurn = 0;
+  budgetResetScheduled = false;
+}
+
+/** True (and the bytes are counted) when a write of `bytes` may be done synchronously now. */
+function takeSyncWriteBudget(bytes: number): boolean {
+  if (bytes > SYNC_WRITE_MAX_BYTES || syncBytesThisTurn + bytes > SYNC_WRITE_TURN_BUDGET) return false;
+  syncBytesThisTurn += bytes;
+  if (!budgetResetScheduled) {
+    budgetResetScheduled = true;
+    setImmediate(resetSyncBudget);
+  }
+  return true;
+}
 
 export class FileRecords {
   private fdPromise: Promise<number> | null = null;
@@ -47,15 +68,18 @@ export class FileRecords {
   /**
    * Positional write of `bufs` at byte `position` (one write/writev when possible). When the
    * fd is open the write is issued before this returns. Writes of at most SYNC_WRITE_MAX_BYTES
-   * (small appends) are done synchronously here: a page-cache write of a few KiB costs ~10 µs,
-   * while a thread-pool write needs a worker thread and then the main thread to be scheduled,
-   * which on a busy machine took 3-30 ms now and then (the produce-to-ack latency tail).
+   * are done synchronously here, up to SYNC_WRITE_TURN_BUDGET bytes per event-loop turn: a
+   * page-cache write costs ~10 µs per few KiB and ~0.3 ms per MiB, while a thread-pool write
+   * needs a worker thread and then the main thread to be scheduled, which on a busy machine took
+   * 3-30 ms now and then (the produce-to-ack latency tail) and costs more CPU in total (the
+   * hand-off between threads). Larger writes, and writes beyond the turn's budget, go to the
+   * thread pool so the event loop never blocks long on one turn's appends.
    */
   writeAt(bufs: Buffer[], position: number): Promise<void> {
     if (this.fd !== null) {
       let bytes = 0;
       for (const b of bufs) bytes += b.length;
-      if (bytes <= SYNC_WRITE_MAX_BYTES) {
+      if (takeSyncWriteBudget(bytes)) {
         try {
           fsWriteAllSync(this.fd, bufs, position);
         } catch (e) {

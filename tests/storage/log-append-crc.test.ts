@@ -37,7 +37,8 @@ describe('Storage > Log > append with a bad CRC', () => {
   let log: Log;
   beforeEach(async () => {
     dir = tmpDir();
-    log = await openLog(dir);
+    // batches over 1 MiB (written through the thread pool, see FileRecords.writeAt) must be allowed
+    log = await openLog(dir, config({ maxMessageBytes: 8 << 20 }));
   });
   afterEach(async () => {
     await log.close();
@@ -48,8 +49,9 @@ describe('Storage > Log > append with a bad CRC', () => {
     const good = [batch(2, { tag: 'a' }), batch(3, { tag: 'b' }), batch(1, { tag: 'c' })];
     await log.appendAsLeader(good[0]!, { leaderEpoch: 0 });
     const sizeBefore = fs.statSync(logFile(dir)).size;
-    // the queue is idle: the bad batch's write is issued before its CRC is checked
-    const bad = log.appendAsLeader(corrupt(batch(50, { valueSize: 2000 })), { leaderEpoch: 0 });
+    // the queue is idle: the bad batch's write is issued before its CRC is checked (over 1 MiB,
+    // so it goes to the thread pool and is still in flight while the next append arrives)
+    const bad = log.appendAsLeader(corrupt(batch(50, { valueSize: 25_000 })), { leaderEpoch: 0 });
     // appended in the same tick, while the bad bytes may be in the file: queued behind their removal
     const next = log.appendAsLeader(good[1]!, { leaderEpoch: 0 });
     expect(log.logEndOffset).toBe(2n);
@@ -67,16 +69,17 @@ describe('Storage > Log > append with a bad CRC', () => {
 
     // and after an unclean restart (full recovery scan) the log is the same
     await log.closeForDelete();
-    log = await openLog(dir);
+    log = await openLog(dir, config({ maxMessageBytes: 8 << 20 }));
     expect(log.logEndOffset).toBe(6n);
     expect(Buffer.concat((await readAll(log)).map((b) => b.bytes)).equals(Buffer.concat(good))).toBe(true);
   });
 
   test('a bad batch in the middle of a group commit is refused alone; earlier and later appends land', async () => {
-    // 20 appends in one tick: the first is written at once, the others wait and are
-    // written together; every 5th has a bad CRC (one of them is the very first)
+    // 20 appends in one tick: the first (over 1 MiB, so written through the thread pool) is
+    // issued at once, the others wait and are written together; every 5th has a bad CRC (one
+    // of them is the very first)
     const bufs = Array.from({ length: 20 }, (_, i) => batch(1 + (i % 4), { tag: `g${i}` }));
-    const sent = bufs.map((b, i) => (i % 5 === 0 ? corrupt(batch(2, { valueSize: 3000 })) : b));
+    const sent = bufs.map((b, i) => (i % 5 === 0 ? corrupt(batch(2, { valueSize: 600_000 })) : b));
     const results = await Promise.all(sent.map((b) => outcome(log.appendAsLeader(b, { leaderEpoch: 1 }))));
     let next = 0n;
     const kept: Buffer[] = [];
