@@ -6,7 +6,8 @@
  * samples the broker's resident memory (/proc/PID/status VmRSS) throughout, records the CPU
  * the broker and rdbench each used during every run (to tell which side limits a result on a
  * small machine), and prints a markdown table. Run: `npm run build && node dist/bench/broker.js` or `npx tsx bench/broker.ts`.
- * Environment: BENCH_SCALE (default 1) scales every message count, e.g. 0.1 for a quick run.
+ * Environment: BENCH_SCALE (default 1) scales every message count, e.g. 0.1 for a quick run;
+ * BENCH_RUNS (default 3) is how often each load runs (the table shows median and range).
  */
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import fs from 'fs';
@@ -17,6 +18,8 @@ const ROOT = path.resolve(__dirname, '..', path.basename(path.resolve(__dirname,
 const SOURCE = path.resolve(ROOT, '..', 'shared', 'tools', 'rdbench.c');
 const BINARY = path.join(ROOT, 'bench', 'rdbench');
 const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
+/** Runs of every load (BENCH_RUNS, default 3); the table shows the median and the range. */
+const RUNS = Math.max(1, Math.round(Number(process.env['BENCH_RUNS'] ?? '3')));
 
 function buildRdbench(): void {
   if (!fs.existsSync(SOURCE)) throw new Error(`rdbench source not found at ${SOURCE}`);
@@ -92,14 +95,21 @@ function cpuSnapshot(brokerPid: number): { broker: number; clients: number } {
   };
 }
 
-/** Runs rdbench and reports the cores (CPU seconds per wall second) the broker and rdbench used meanwhile. */
-async function measured(brokerPid: number, args: string[]): Promise<{ out: string; cpu: string }> {
+/** One rdbench run: its output line, wall seconds, and the CPU seconds the broker and rdbench used. */
+interface Measured {
+  out: string;
+  secs: number;
+  brokerCpu: number;
+  clientCpu: number;
+}
+
+async function measured(brokerPid: number, args: string[]): Promise<Measured> {
   const c0 = cpuSnapshot(brokerPid);
   const t0 = process.hrtime.bigint();
   const out = await rdbench(args);
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const c1 = cpuSnapshot(brokerPid);
-  return { out, cpu: `broker ${((c1.broker - c0.broker) / secs).toFixed(2)}, rdbench ${((c1.clients - c0.clients) / secs).toFixed(2)}` };
+  return { out, secs, brokerCpu: c1.broker - c0.broker, clientCpu: c1.clients - c0.clients };
 }
 
 function rdbench(args: string[]): Promise<string> {
@@ -118,6 +128,33 @@ function field(line: string, name: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** "median (min-max over N runs)" of one rdbench field. */
+function spread(runs: Measured[], name: string, digits = 0, line = (m: Measured): string => m.out): string {
+  const xs = runs.map((r) => field(line(r), name));
+  return `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}-${fmt(Math.max(...xs), digits)})`;
+}
+
+/**
+ * Median cores each side used during the runs; with `msgs`, also the CPU each side spent per
+ * message in µs (what bounds a client-limited result: rdbench µs/msg x target rate = cores).
+ */
+function cpuColumn(runs: Measured[], msgs?: number): string {
+  const broker = median(runs.map((r) => r.brokerCpu / r.secs));
+  const client = median(runs.map((r) => r.clientCpu / r.secs));
+  const cores = `broker ${broker.toFixed(2)}, rdbench ${client.toFixed(2)}`;
+  if (msgs === undefined) return cores;
+  const perMsg = (cpu: (r: Measured) => number): string => median(runs.map((r) => (cpu(r) / msgs) * 1e6)).toFixed(2);
+  return `${cores}; per msg: broker ${perMsg((r) => r.brokerCpu)} µs, rdbench ${perMsg((r) => r.clientCpu)} µs`;
+}
+
 async function main(): Promise<void> {
   buildRdbench();
   const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(', ');
@@ -131,22 +168,30 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   try {
     const b = ['-b', broker.bootstrap];
+    const topics = (prefix: string): string[] => Array.from({ length: RUNS }, (_, i) => `${prefix}-${i}`);
     // Create the topics first (auto-creation on a first produce), so no measurement includes
     // topic creation and the client's metadata refresh.
-    for (const t of ['bench-100', 'bench-1k', 'bench-lat']) await rdbench(['produce', ...b, '-t', t, '-n', '1', '-s', '10', '-a', '1']);
-    const p100 = await measured(pid, ['produce', ...b, '-t', 'bench-100', '-n', String(n100), '-s', '100', '-a', '1']);
+    for (const t of [...topics('bench-100'), ...topics('bench-1k'), 'bench-lat']) await rdbench(['produce', ...b, '-t', t, '-n', '1', '-s', '10', '-a', '1']);
+    const p100: Measured[] = [];
+    for (const t of topics('bench-100')) p100.push(await measured(pid, ['produce', ...b, '-t', t, '-n', String(n100), '-s', '100', '-a', '1']));
     const rssAfterProduce = rssMb(pid);
-    const p1k = await measured(pid, ['produce', ...b, '-t', 'bench-1k', '-n', String(n1k), '-s', '1024', '-a', '1']);
-    const c100 = await measured(pid, ['consume', ...b, '-t', 'bench-100', '-n', String(n100 + 1)]);
-    // One second of warm-up at the same rate (JIT, connection set-up), then the measured run.
+    const p1k: Measured[] = [];
+    for (const t of topics('bench-1k')) p1k.push(await measured(pid, ['produce', ...b, '-t', t, '-n', String(n1k), '-s', '1024', '-a', '1']));
+    const c100: Measured[] = [];
+    for (const t of topics('bench-100')) c100.push(await measured(pid, ['consume', ...b, '-t', t, '-n', String(n100 + 1)]));
+    // One second of warm-up at the same rate (JIT, connection set-up), then the measured runs.
     await rdbench(['latency', ...b, '-t', 'bench-lat', '-n', '2000', '-s', '100', '-r', '2000', '-a', '1']);
-    const lat = await measured(pid, ['latency', ...b, '-t', 'bench-lat', '-n', String(nLat), '-s', '100', '-r', '2000', '-a', '1']);
-    const latLine = lat.out.split('\n').find((l) => l.startsWith('latency_ms')) ?? '';
-    rows.push(`| produce ${n100.toLocaleString('en-US')} x 100 B, acks=1 | ${Math.round(field(p100.out, 'msgs_per_s')).toLocaleString('en-US')} msgs/s | ${field(p100.out, 'mb_per_s')} MB/s | ${p100.cpu} | target >= 2,000,000 msgs/s |`);
-    rows.push(`| produce ${n1k.toLocaleString('en-US')} x 1 KiB, acks=1 | ${Math.round(field(p1k.out, 'msgs_per_s')).toLocaleString('en-US')} msgs/s | ${field(p1k.out, 'mb_per_s')} MB/s | ${p1k.cpu} | target >= 300 MB/s |`);
-    rows.push(`| consume ${n100.toLocaleString('en-US')} x 100 B | ${Math.round(field(c100.out, 'msgs_per_s')).toLocaleString('en-US')} msgs/s | ${field(c100.out, 'mb_per_s')} MB/s | ${c100.cpu} | target >= 2,000,000 msgs/s |`);
-    rows.push(`| produce-to-ack latency at 2,000 msg/s (${nLat.toLocaleString('en-US')} msgs) | p50 ${field(latLine, 'p50')} ms, p99 ${field(latLine, 'p99')} ms, p999 ${field(latLine, 'p999')} ms, max ${field(latLine, 'max')} ms | | ${lat.cpu} | target p99 <= 3 ms |`);
-    rows.push(`| broker resident memory | peak ${peakRss.toFixed(0)} MB (after the 100 B produce: ${rssAfterProduce.toFixed(0)} MB) | | | target < 300 MB |`);
+    const lat: Measured[] = [];
+    for (let i = 0; i < RUNS; i++) lat.push(await measured(pid, ['latency', ...b, '-t', 'bench-lat', '-n', String(nLat), '-s', '100', '-r', '2000', '-a', '1']));
+    const latLine = (m: Measured): string => m.out.split('\n').find((l) => l.startsWith('latency_ms')) ?? '';
+    rows.push(`| produce ${fmt(n100)} x 100 B, acks=1 | ${spread(p100, 'msgs_per_s')} msgs/s | ${spread(p100, 'mb_per_s', 1)} MB/s | ${cpuColumn(p100, n100)} | >= 2,000,000 msgs/s |`);
+    rows.push(`| produce ${fmt(n1k)} x 1 KiB, acks=1 | ${spread(p1k, 'msgs_per_s')} msgs/s | ${spread(p1k, 'mb_per_s', 1)} MB/s | ${cpuColumn(p1k, n1k)} | >= 300 MB/s |`);
+    rows.push(`| consume ${fmt(n100)} x 100 B | ${spread(c100, 'msgs_per_s')} msgs/s | ${spread(c100, 'mb_per_s', 1)} MB/s | ${cpuColumn(c100, n100)} | >= 2,000,000 msgs/s |`);
+    rows.push(
+      `| produce-to-ack latency at 2,000 msg/s (${fmt(nLat)} msgs a run) | p50 ${spread(lat, 'p50', 2, latLine)} ms, p99 ${spread(lat, 'p99', 2, latLine)} ms, ` +
+        `p999 ${spread(lat, 'p999', 2, latLine)} ms, max ${spread(lat, 'max', 2, latLine)} ms | | ${cpuColumn(lat)} (rdbench busy-waits between sends) | p99 <= 3 ms |`,
+    );
+    rows.push(`| broker resident memory | peak ${peakRss.toFixed(0)} MB (after the 100 B produce runs: ${rssAfterProduce.toFixed(0)} MB) | | | < 300 MB |`);
   } finally {
     clearInterval(sampler);
     broker.child.kill('SIGTERM');
@@ -158,9 +203,9 @@ async function main(): Promise<void> {
     [
       `Machine: ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`,
       '',
-      `Load average before the run: ${loadBefore}`,
+      `Load average before the run: ${loadBefore}. Each load ran ${RUNS} times: median (min-max).`,
       '',
-      '| benchmark (rdbench / librdkafka) | result | throughput | CPU cores used meanwhile | target |',
+      '| benchmark (rdbench / librdkafka) | result | throughput | CPU cores used meanwhile (medians) | target |',
       '|---|---|---|---|---|',
       ...rows,
       '',
