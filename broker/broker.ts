@@ -16,6 +16,7 @@ import { LocalMetadataStore } from '../coordinator/local-metadata-store';
 import type { ClusterMetadataStore } from '../coordinator/metadata-store';
 import type { BrokerConfig, LoadedConfig } from './config';
 import { ConfigAdmin } from './config-admin';
+import { DynamicBrokerConfig } from './dynamic-broker-config';
 import { ensureDir, metadataFileIn } from './config-file';
 import { createGroupCoordinator } from './group-wiring';
 import { Dispatcher } from './dispatcher';
@@ -78,7 +79,9 @@ export class Broker {
     const store = new LocalMetadataStore(metadataFileIn(primaryDir));
     await store.start();
     this.store = store;
-    const configAdmin = new ConfigAdmin(cfg, store, brokerId);
+    const dynamicConfig = new DynamicBrokerConfig(cfg, store, brokerId, childLogger(this.log, 'dynamic-config'));
+    const current = (): BrokerConfig => dynamicConfig.current();
+    const configAdmin = new ConfigAdmin(dynamicConfig, store, brokerId);
     this.logManager = await LogManager.open({
       logDirs: [...cfg.logDirs],
       defaultConfig: configAdmin.logConfigFor({}),
@@ -91,11 +94,12 @@ export class Broker {
     });
     const replicaManager = new ReplicaManager(this.logManager, brokerId, this.clock, childLogger(this.log, 'replica-manager'));
     configAdmin.onTopicConfigChange = (topic, lc) => replicaManager.updateLogConfig(topic, lc);
-    const topicAdmin = new TopicAdmin(cfg, store, replicaManager, configAdmin, brokerId, childLogger(this.log, 'topic-admin'));
+    const topicAdmin = new TopicAdmin(current, store, replicaManager, configAdmin, brokerId, childLogger(this.log, 'topic-admin'));
     const handlers = [...HANDLERS, ...(this.opts.extraHandlers ?? [])];
     const services: BrokerServices = {
       brokerId,
       config: cfg,
+      dynamicConfig,
       clock: this.clock,
       logger: this.log,
       metadata: store,
@@ -110,7 +114,7 @@ export class Broker {
     this.services = services;
     await topicAdmin.loadAll();
 
-    this.server = new SocketServer(cfg, new Dispatcher(handlers, services, this.clock), this.log);
+    this.server = new SocketServer(cfg, current, new Dispatcher(handlers, services, this.clock), this.log);
     this.bound = await this.server.start();
     const advertised = cfg.advertisedListeners.map((a) => {
       const b = this.bound.find((x) => x.listener.name === a.name);

@@ -4,7 +4,9 @@
  *
  * Precedence (Kafka's): topic override > dynamic per-broker > dynamic cluster default >
  * static (server.properties / overrides) > Kafka default. Topic overrides and dynamic broker
- * configs live in the ClusterMetadataStore; static ones in BrokerConfig.explicit.
+ * configs live in the ClusterMetadataStore; static ones in BrokerConfig.explicit. Dynamic
+ * broker configs are read through DynamicBrokerConfig, which leaves out stored keys that are
+ * not dynamic or not valid, and which validates BROKER updates.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors';
 import type { LogConfig } from '../storage/log-config';
@@ -12,7 +14,6 @@ import type { ClusterMetadataStore } from '../coordinator/metadata-store';
 import {
   ConfigSource,
   TOPIC_CONFIG_BY_KEY,
-  parseConfigValue,
   resolveTopicConfigs,
   toLogConfig,
   validateTopicConfigs,
@@ -21,7 +22,7 @@ import {
   type ResolvedConfig,
 } from '../coordinator/topic-config';
 import { BROKER_CONFIG_BY_KEY, BROKER_CONFIG_DEFS } from './config-defs';
-import type { BrokerConfig } from './config';
+import type { DynamicBrokerConfig } from './dynamic-broker-config';
 
 export enum ResourceType {
   UNKNOWN = 0,
@@ -67,7 +68,7 @@ export class ConfigAdmin {
   private readonly intCache = new Map<string, Map<string, number>>();
 
   constructor(
-    private readonly config: BrokerConfig,
+    private readonly dynamic: DynamicBrokerConfig,
     private readonly store: ClusterMetadataStore,
     private readonly brokerId: number,
   ) {
@@ -78,11 +79,11 @@ export class ConfigAdmin {
 
   /** A broker-level value that is set somewhere other than Kafka's default, and where. */
   brokerValue(key: string): { value: string; source: ConfigSource } | undefined {
-    const perBroker = this.store.brokerConfigs(this.brokerId)[key];
+    const perBroker = this.dynamic.layer(true)[key];
     if (perBroker !== undefined) return { value: perBroker, source: ConfigSource.DYNAMIC_BROKER_CONFIG };
-    const clusterDefault = this.store.brokerConfigs(null)[key];
+    const clusterDefault = this.dynamic.layer(false)[key];
     if (clusterDefault !== undefined) return { value: clusterDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG };
-    const stat = this.config.explicit.get(key);
+    const stat = this.dynamic.staticConfig.explicit.get(key);
     if (stat !== undefined) return { value: stat, source: ConfigSource.STATIC_BROKER_CONFIG };
     return undefined;
   }
@@ -145,11 +146,11 @@ export class ConfigAdmin {
 
   private describeBrokerKey(d: ConfigDef, clusterDefaultOnly: boolean, includeSynonyms: boolean): DescribedConfig {
     const synonyms: DescribedConfig['synonyms'] = [];
-    const perBroker = clusterDefaultOnly ? undefined : this.store.brokerConfigs(this.brokerId)[d.key];
+    const perBroker = clusterDefaultOnly ? undefined : this.dynamic.layer(true)[d.key];
     if (perBroker !== undefined) synonyms.push({ name: d.key, value: perBroker, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
-    const clusterDefault = this.store.brokerConfigs(null)[d.key];
+    const clusterDefault = this.dynamic.layer(false)[d.key];
     if (clusterDefault !== undefined) synonyms.push({ name: d.key, value: clusterDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
-    const stat = clusterDefaultOnly ? undefined : this.config.explicit.get(d.key);
+    const stat = clusterDefaultOnly ? undefined : this.dynamic.staticConfig.explicit.get(d.key);
     if (stat !== undefined) synonyms.push({ name: d.key, value: stat, source: ConfigSource.STATIC_BROKER_CONFIG });
     if (d.default !== null) synonyms.push({ name: d.key, value: d.default, source: ConfigSource.DEFAULT_CONFIG });
     const first = synonyms[0];
@@ -190,18 +191,13 @@ export class ConfigAdmin {
     }
     if (resourceType === ResourceType.BROKER) {
       this.checkBrokerName(name);
-      const target = name === '' ? null : this.brokerId;
-      const current = this.store.brokerConfigs(target);
+      const perBroker = name !== '';
+      // Incremental changes start from the usable stored set, so stale entries are dropped.
+      const current = this.dynamic.layer(perBroker);
       const next = applyOps(incremental ? { ...current } : {}, entries, incremental, (k) => BROKER_CONFIG_BY_KEY.get(k), null);
-      for (const [k, v] of Object.entries(next)) {
-        const def = BROKER_CONFIG_BY_KEY.get(k);
-        if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown broker config: ${k}`);
-        if (!def.dynamic) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${k}`);
-        const parsed = parseConfigValue(def, v);
-        if ('error' in parsed) throw new KafkaError(ErrorCode.INVALID_CONFIG, parsed.error);
-      }
+      this.dynamic.validate(perBroker, next);
       if (validateOnly) return;
-      await this.store.setBrokerConfigs(target, next);
+      await this.store.setBrokerConfigs(perBroker ? this.brokerId : null, next);
       for (const t of this.store.topics()) this.onTopicConfigChange?.(t.name, this.logConfigFor(t.configs));
       return;
     }
@@ -224,14 +220,11 @@ function applyOps(
   for (const e of entries) {
     if (seen.has(e.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${e.name}`);
     seen.add(e.name);
+    if (e.value === null && (!incremental || e.op !== AlterOp.DELETE)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${e.name}`);
     const def = defOf(e.name);
     if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown config name: ${e.name}`);
     if (!incremental || e.op === AlterOp.SET) {
-      if (e.value === null) {
-        if (incremental) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${e.name}`);
-        continue;
-      }
-      base[e.name] = e.value;
+      base[e.name] = e.value!;
       continue;
     }
     if (e.op === AlterOp.DELETE) {

@@ -4,7 +4,9 @@
  * Each entry names the Kafka `server.properties` key, its type, its default as Kafka prints it
  * (the string DescribeConfigs reports), and a validator. `ignored` keys are accepted for
  * compatibility (thread pools, buffer sizes) and logged once as not needed by Gregor.
- * Values are validated in broker/config.ts; the typed view is BrokerConfig.
+ * Values are validated in broker/config.ts; the typed view is BrokerConfig. `dynamic` marks
+ * the keys Kafka 3.9 lets AlterConfigs change on a BROKER resource (its DynamicBrokerConfig);
+ * broker/dynamic-broker-config.ts applies them at runtime.
  */
 
 import type { ConfigDef, ConfigType } from '../coordinator/topic-config';
@@ -34,7 +36,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   d('zookeeper.connect', 'string', null),
   d('zookeeper.session.timeout.ms', 'int', '18000'),
   d('zookeeper.connection.timeout.ms', 'int', null),
-  d('num.partitions', 'int', '1', { min: 1, dynamic: true }),
+  d('num.partitions', 'int', '1', { min: 1 }),
   d('default.replication.factor', 'int', '1', { min: 1 }),
   d('auto.create.topics.enable', 'boolean', 'true'),
   d('delete.topic.enable', 'boolean', 'true'),

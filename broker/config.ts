@@ -187,6 +187,9 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     if (!m) throw new ConfigError(`invalid value '${overridesRaw}' for max.connections.per.ip.overrides: allowed is host:count,...`);
     perIpOverrides.set(m[1]!, Number(m[2]));
   }
+  if (num('max.connections.per.ip') === 0 && perIpOverrides.size === 0) {
+    throw new ConfigError(`max.connections.per.ip: invalid value '0'; allowed only when max.connections.per.ip.overrides is set`);
+  }
   const tsType = str('log.message.timestamp.type') as 'CreateTime' | 'LogAppendTime';
   const config: BrokerConfig = Object.freeze({
     brokerId: num('broker.id'),
@@ -242,6 +245,17 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     explicit,
   });
   return { config, unknownKeys, ignoredKeys };
+}
+
+/**
+ * The config with `dynamic` (key -> raw value, already merged in precedence order) layered over
+ * the static keys of `staticConfig`, parsed and validated exactly like a startup config.
+ * `explicit` stays the static set (DescribeConfigs' STATIC_BROKER_CONFIG source).
+ * Throws ConfigError naming the first invalid value.
+ */
+export function withDynamicConfigs(staticConfig: BrokerConfig, dynamic: Readonly<Record<string, string>>): BrokerConfig {
+  const { config } = loadConfig({ ...Object.fromEntries(staticConfig.explicit), ...dynamic });
+  return Object.freeze({ ...config, explicit: staticConfig.explicit });
 }
 
 /** Parses `--override key=value` items into pairs; throws ConfigError on an item without '='. */

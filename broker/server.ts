@@ -2,6 +2,10 @@
  * The TCP side: one net.Server per listener, connection limits (max.connections,
  * max.connections.per.ip with overrides), and graceful stop (stop accepting, answer what is in
  * flight, then close).
+ *
+ * Listeners and per-connection settings come from the static config. The connection limits are
+ * dynamic: each accept reads them from `current()`, so a lower limit refuses new connections at
+ * once and leaves open ones alone (as Kafka's ConnectionQuotas do).
  */
 import net from 'net';
 import type { BrokerConfig, Listener } from './config';
@@ -25,6 +29,7 @@ export class SocketServer {
 
   constructor(
     private readonly config: BrokerConfig,
+    private readonly current: () => BrokerConfig,
     private readonly handler: FrameHandler,
     private readonly rootLogger: Logger,
   ) {
@@ -55,10 +60,6 @@ export class SocketServer {
     return bound;
   }
 
-  private limitFor(ip: string): number {
-    return this.config.maxConnectionsPerIpOverrides.get(ip) ?? this.config.maxConnectionsPerIp;
-  }
-
   private accept(socket: net.Socket, listener: Listener): void {
     const ip = socket.remoteAddress ?? 'unknown';
     const peer = `${ip}:${socket.remotePort ?? 0}`;
@@ -67,13 +68,15 @@ export class SocketServer {
       return;
     }
     const count = this.perIp.get(ip) ?? 0;
-    if (this.connections.size >= this.config.maxConnections) {
-      this.log.warn({ peer }, `refusing connection from ${peer}: max.connections ${this.config.maxConnections} reached`);
+    const limits = this.current();
+    if (this.connections.size >= limits.maxConnections) {
+      this.log.warn({ peer }, `refusing connection from ${peer}: max.connections ${limits.maxConnections} reached`);
       socket.destroy();
       return;
     }
-    if (count >= this.limitFor(ip)) {
-      this.log.warn({ peer }, `refusing connection from ${peer}: max.connections.per.ip ${this.limitFor(ip)} reached for ${ip}`);
+    const perIpLimit = limits.maxConnectionsPerIpOverrides.get(ip) ?? limits.maxConnectionsPerIp;
+    if (count >= perIpLimit) {
+      this.log.warn({ peer }, `refusing connection from ${peer}: max.connections.per.ip ${perIpLimit} reached for ${ip}`);
       socket.destroy();
       return;
     }

@@ -56,7 +56,8 @@ export class TopicAdmin {
   private readonly creating = new Map<string, Promise<TopicMetadata>>();
 
   constructor(
-    private readonly config: BrokerConfig,
+    /** The current effective broker settings (num.partitions is read at each creation). */
+    private readonly current: () => BrokerConfig,
     private readonly store: ClusterMetadataStore,
     private readonly replicas: ReplicaManager,
     private readonly configs: ConfigAdmin,
@@ -86,8 +87,8 @@ export class TopicAdmin {
       }
       assignment = this.checkAssignment(spec.assignments, 0, brokers);
     } else {
-      const n = spec.numPartitions === -1 ? this.config.numPartitions : spec.numPartitions;
-      const rf = spec.replicationFactor === -1 ? this.config.defaultReplicationFactor : spec.replicationFactor;
+      const n = spec.numPartitions === -1 ? this.current().numPartitions : spec.numPartitions;
+      const rf = spec.replicationFactor === -1 ? this.current().defaultReplicationFactor : spec.replicationFactor;
       if (n <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
       if (rf <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
       if (rf > brokers.length) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: ${brokers.length}.`);
@@ -127,14 +128,14 @@ export class TopicAdmin {
     const existing = this.store.topic(OFFSETS_TOPIC);
     if (existing) return existing;
     const brokers = this.store.liveBrokers().length;
-    const rf = Math.max(1, Math.min(this.config.offsetsTopicReplicationFactor, brokers));
+    const rf = Math.max(1, Math.min(this.current().offsetsTopicReplicationFactor, brokers));
     await this.createTopic(
       {
         name: OFFSETS_TOPIC,
-        numPartitions: this.config.offsetsTopicNumPartitions,
+        numPartitions: this.current().offsetsTopicNumPartitions,
         replicationFactor: rf,
         assignments: new Map(),
-        configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(this.config.offsetsTopicSegmentBytes) },
+        configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(this.current().offsetsTopicSegmentBytes) },
       },
       false,
       true,
@@ -153,7 +154,7 @@ export class TopicAdmin {
   }
 
   async deleteTopic(name: string): Promise<TopicMetadata> {
-    if (!this.config.deleteTopicEnable) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    if (!this.current().deleteTopicEnable) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
     const topic = this.store.topic(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     if (topic.isInternal) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${name} is a kafka internal topic and is not allowed to be marked for deletion.`);

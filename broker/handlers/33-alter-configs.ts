@@ -4,8 +4,11 @@
  * Behavior:
  * * Replaces the whole set of dynamic configs of each resource (Kafka's legacy semantics: keys
  *   not listed return to their defaults).
+ * * A null value -> INVALID_REQUEST.
  * * TOPIC: INVALID_CONFIG for unknown keys / bad values, UNKNOWN_TOPIC_OR_PARTITION.
- *   BROKER ("" = cluster default, or this broker's id): only dynamic keys, else INVALID_CONFIG.
+ *   BROKER ("" = cluster default, or this broker's id): INVALID_CONFIG for unknown keys;
+ *   INVALID_REQUEST for a key that is not dynamic or a bad value (Kafka 3.9 answers BROKER
+ *   validation failures so). An accepted change is in effect before the response.
  * * validateOnly checks without changing anything. New topic configs apply to the logs at once.
  *
  * Version notes:

@@ -39,6 +39,7 @@ import type { ReplicaManager } from '../replica-manager';
 import type { TopicAdmin } from '../topic-admin';
 import type { FetchSessionCache } from '../fetch-session';
 import type { ConfigAdmin } from '../config-admin';
+import type { DynamicBrokerConfig } from '../dynamic-broker-config';
 
 /** Returned by `handle` when no response frame must be written (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
@@ -61,7 +62,9 @@ export interface GroupCoordinatorSlot {
 
 export interface BrokerServices {
   readonly brokerId: number;
+  /** The static (startup) config; the current effective one is `dynamicConfig.current()`. */
   readonly config: BrokerConfig;
+  readonly dynamicConfig: DynamicBrokerConfig;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metadata: ClusterMetadataStore;

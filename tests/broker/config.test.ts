@@ -55,6 +55,7 @@ describe('Broker > config', () => {
     ['log.cleanup.policy', 'forever', /log\.cleanup\.policy.*'forever'.*compact, delete/],
     ['log.segment.bytes', '99999999999', /log\.segment\.bytes.*'99999999999'/],
     ['log.message.timestamp.type', 'Now', /one of CreateTime, LogAppendTime/],
+    ['max.connections.per.ip', '0', /max\.connections\.per\.ip.*'0'.*allowed only when max\.connections\.per\.ip\.overrides is set/],
   ])('rejects %s=%s with one line naming key, value and what is allowed', (key, value, re) => {
     let err: unknown;
     try {
