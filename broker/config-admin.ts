@@ -22,6 +22,7 @@ import {
   type ResolvedConfig,
 } from '../coordinator/topic-config';
 import { BROKER_CONFIG_BY_KEY, BROKER_CONFIG_DEFS } from './config-defs';
+import { configDocumentation } from './config-docs';
 import type { DynamicBrokerConfig } from './dynamic-broker-config';
 
 export enum ResourceType {
@@ -111,7 +112,7 @@ export class ConfigAdmin {
     return v;
   }
 
-  describe(resourceType: number, name: string, keys: readonly string[] | null, includeSynonyms: boolean, _includeDocs = false): DescribedConfig[] {
+  describe(resourceType: number, name: string, keys: readonly string[] | null, includeSynonyms: boolean, includeDocs = false): DescribedConfig[] {
     const want = (k: string): boolean => keys === null || keys.length === 0 || keys.includes(k);
     if (resourceType === ResourceType.TOPIC) {
       const t = this.store.topic(name);
@@ -129,13 +130,13 @@ export class ConfigAdmin {
             isSensitive: def.sensitive === true,
             synonyms: includeSynonyms ? r.synonyms.map((s) => ({ name: s.key, value: def.sensitive ? null : s.value, source: s.source })) : [],
             configType: CONFIG_TYPE_ID[def.type],
-            documentation: null, // Kafka documentation strings are not bundled
+            documentation: includeDocs ? configDocumentation('topic', r.key) : null,
           };
         });
     }
     if (resourceType === ResourceType.BROKER) {
       this.checkBrokerName(name);
-      return BROKER_CONFIG_DEFS.filter((d) => want(d.key)).map((d) => this.describeBrokerKey(d, name === '', includeSynonyms));
+      return BROKER_CONFIG_DEFS.filter((d) => want(d.key)).map((d) => this.describeBrokerKey(d, name === '', includeSynonyms, includeDocs));
     }
     if (resourceType === ResourceType.BROKER_LOGGER) {
       this.checkBrokerName(name);
@@ -144,7 +145,7 @@ export class ConfigAdmin {
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType}`);
   }
 
-  private describeBrokerKey(d: ConfigDef, clusterDefaultOnly: boolean, includeSynonyms: boolean): DescribedConfig {
+  private describeBrokerKey(d: ConfigDef, clusterDefaultOnly: boolean, includeSynonyms: boolean, includeDocs: boolean): DescribedConfig {
     const synonyms: DescribedConfig['synonyms'] = [];
     const perBroker = clusterDefaultOnly ? undefined : this.dynamic.layer(true)[d.key];
     if (perBroker !== undefined) synonyms.push({ name: d.key, value: perBroker, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
@@ -164,7 +165,7 @@ export class ConfigAdmin {
       isSensitive: d.sensitive === true,
       synonyms: includeSynonyms ? synonyms.map((s) => ({ ...s, value: hide(s.value) })) : [],
       configType: CONFIG_TYPE_ID[d.type],
-      documentation: null,
+      documentation: includeDocs ? configDocumentation('broker', d.key) : null,
     };
   }
 

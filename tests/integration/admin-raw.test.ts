@@ -100,6 +100,24 @@ describe('Integration > admin APIs (raw protocol, flexible versions)', () => {
     expect((await describe()).get('segment.ms')!.value).toBe('604800000');
   });
 
+  it('DescribeConfigs v4 returns documentation only when asked for it (topic and broker keys)', async () => {
+    await create([{ name: 'docs' }]);
+    const describe = (resourceType: number, resourceName: string, configurationKeys: string[], includeDocumentation: boolean) =>
+      c.request<DescribeConfigsRequest, DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, {
+        ...defaultDescribeConfigsRequest(),
+        includeDocumentation,
+        resources: [{ ...defaultDescribeConfigsResource(), resourceType, resourceName, configurationKeys }],
+      });
+    const topic = await describe(2, 'docs', ['retention.ms', 'cleanup.policy'], true);
+    for (const x of topic.results[0]!.configs) expect(x.documentation).toMatch(/\w+ \w+/);
+    expect(topic.results[0]!.configs.find((x) => x.name === 'retention.ms')!.documentation).toMatch(/ms|millisecond/i);
+    const brokerKeys = await describe(4, String(broker.brokerId), ['log.retention.hours', 'num.io.threads'], true);
+    expect(brokerKeys.results[0]!.configs.map((x) => x.name).sort()).toEqual(['log.retention.hours', 'num.io.threads']);
+    for (const x of brokerKeys.results[0]!.configs) expect(x.documentation!.length).toBeGreaterThan(20);
+    const without = await describe(2, 'docs', ['retention.ms'], false);
+    expect(without.results[0]!.configs[0]!.documentation).toBeNull();
+  });
+
   it('DescribeCluster, DescribeLogDirs, OffsetForLeaderEpoch and ListOffsets v9', async () => {
     const dc = await c.request<DescribeClusterRequest, DescribeClusterResponse>(ApiKey.DescribeCluster, 1, { ...defaultDescribeClusterRequest(), endpointType: 1 });
     expect(dc).toMatchObject({ errorCode: 0, clusterId: broker.services.metadataCache.clusterId, controllerId: broker.brokerId });
