@@ -19,7 +19,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 VOLUME /var/lib/gregor
 EXPOSE 9092
-ENTRYPOINT ["node", "dist/broker/main.js", "broker", \
+ENTRYPOINT ["node", "--initial-old-space-size=64", "dist/broker/main.js", "broker", \
   "--override", "listeners=PLAINTEXT://0.0.0.0:9092", \
   "--override", "advertised.listeners=PLAINTEXT://localhost:9092", \
   "--override", "log.dirs=/var/lib/gregor"]

@@ -9,10 +9,11 @@
  * Environment: BENCH_SCALE (default 1) scales every message count, e.g. 0.1 for a quick run;
  * BENCH_RUNS (default 3) is how often each load runs (the table shows median and range).
  */
-import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { startBrokerProcess } from './broker-process';
 
 const ROOT = path.resolve(__dirname, '..', path.basename(path.resolve(__dirname, '..')) === 'dist' ? '..' : '');
 const SOURCE = path.resolve(ROOT, '..', 'shared', 'tools', 'rdbench.c');
@@ -29,39 +30,6 @@ function buildRdbench(): void {
   } catch {
     throw new Error('building rdbench failed: install a C compiler and librdkafka (`apt-get install build-essential librdkafka-dev`)');
   }
-}
-
-interface RunningBroker {
-  child: ChildProcess;
-  bootstrap: string;
-  dataDir: string;
-}
-
-async function startBrokerProcess(): Promise<RunningBroker> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gregor-bench-'));
-  const compiled = path.join(ROOT, 'dist', 'broker', 'main.js');
-  const useDist = __filename.endsWith('.js') && fs.existsSync(compiled);
-  // In-process TypeScript loader (not the tsx CLI, which would add a wrapper process to the RSS).
-  const args = useDist ? [compiled] : ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'broker', 'main.ts')];
-  const child = spawn(process.execPath, [...args, 'broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dataDir}`, '--log-level', 'info'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const bootstrap = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker did not start: ${out.slice(-2000)}`)), 30000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on PLAINTEXT:\/\/([0-9.]+):(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`${m[1]}:${m[2]}`);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited ${code}: ${out.slice(-2000)}`)));
-  });
-  child.stdout!.resume();
-  return { child, bootstrap, dataDir };
 }
 
 function rssMb(pid: number): number {
@@ -103,7 +71,21 @@ interface Measured {
   clientCpu: number;
 }
 
+/**
+ * Writes dirty pages out before a run (`sync`), so that no run shares the two cores with the
+ * kernel's write-back of the data an earlier run produced (which otherwise starts seconds later,
+ * in the middle of the next run, and uses up to ~0.8 cores).
+ */
+function settleWriteBack(): void {
+  try {
+    execFileSync('sync');
+  } catch {
+    // no sync(1): runs may then overlap with write-back
+  }
+}
+
 async function measured(brokerPid: number, args: string[]): Promise<Measured> {
+  settleWriteBack();
   const c0 = cpuSnapshot(brokerPid);
   const t0 = process.hrtime.bigint();
   const out = await rdbench(args);
@@ -158,7 +140,7 @@ function cpuColumn(runs: Measured[], msgs?: number): string {
 async function main(): Promise<void> {
   buildRdbench();
   const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(', ');
-  const broker = await startBrokerProcess();
+  const broker = await startBrokerProcess(ROOT, 'gregor-bench-');
   const pid = broker.child.pid!;
   let peakRss = rssMb(pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 100);

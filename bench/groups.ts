@@ -10,7 +10,6 @@
  * Run: `npx tsx bench/groups.ts` (or `node dist/bench/groups.js` after a build).
  * Environment: BENCH_SCALE (default 1) scales the commit count.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import fs from 'fs';
 import net from 'net';
 import os from 'os';
@@ -23,6 +22,7 @@ import type { OffsetCommitResponse } from '../protocol/generated/offset-commit-r
 import type { SyncGroupResponse } from '../protocol/generated/sync-group-response';
 import type { FindCoordinatorResponse } from '../protocol/generated/find-coordinator-response';
 import { encodeSubscription } from '../coordinator/group/consumer-protocol';
+import { startBrokerProcess } from './broker-process';
 
 const ROOT = path.resolve(__dirname, '..', path.basename(path.resolve(__dirname, '..')) === 'dist' ? '..' : '');
 const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
@@ -73,34 +73,6 @@ class RawClient {
   close(): void {
     this.socket.destroy();
   }
-}
-
-async function startBrokerProcess(): Promise<{ child: ChildProcess; host: string; port: number; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gregor-bench-groups-'));
-  const compiled = path.join(ROOT, 'dist', 'broker', 'main.js');
-  const useDist = __filename.endsWith('.js') && fs.existsSync(compiled);
-  const args = useDist ? [compiled] : ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'broker', 'main.ts')];
-  const overrides = ['listeners=PLAINTEXT://127.0.0.1:0', `log.dirs=${dataDir}`, 'group.initial.rebalance.delay.ms=0', 'offsets.topic.replication.factor=1'];
-  const nodeFlags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f.length > 0); // e.g. --cpu-prof
-  const child = spawn(process.execPath, [...nodeFlags, ...args, 'broker', ...overrides.flatMap((o) => ['--override', o]), '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const [host, port] = await new Promise<[string, number]>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`broker did not start: ${out.slice(-2000)}`));
-    }, 30000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on PLAINTEXT:\/\/([0-9.]+):(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve([m[1]!, Number(m[2])]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited ${code}: ${out.slice(-2000)}`)));
-  });
-  child.stdout!.resume();
-  return { child, host, port, dataDir };
 }
 
 const progress = (msg: string): void => {
@@ -225,7 +197,7 @@ async function main(): Promise<void> {
   const external = process.env['BENCH_BOOTSTRAP'];
   const broker = external
     ? { child: null, host: external.split(':')[0]!, port: Number(external.split(':')[1]), dataDir: '' }
-    : await startBrokerProcess();
+    : await startBrokerProcess(ROOT, 'gregor-bench-groups-', ['group.initial.rebalance.delay.ms=0', 'offsets.topic.replication.factor=1']);
   const rows: string[] = [];
   try {
     const perClient = Math.max(1000, Math.round(20000 * SCALE));

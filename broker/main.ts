@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
 /**
  * CLI: `gregor broker [--config server.properties] [--override key=value ...] [--pretty]`.
  * Output of the argument parsing is a properties map; everything else is the Broker's.
