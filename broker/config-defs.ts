@@ -6,7 +6,8 @@
  * compatibility (thread pools, buffer sizes) and logged once as not needed by Gregor.
  * Values are validated in broker/config.ts; the typed view is BrokerConfig. `dynamic` marks
  * the keys Kafka 3.9 lets AlterConfigs change on a BROKER resource (its DynamicBrokerConfig);
- * broker/dynamic-broker-config.ts applies them at runtime.
+ * broker/dynamic-broker-config.ts applies them at runtime. A key both `ignored` and `dynamic`
+ * (thread pools) is accepted and described like Kafka's, with no effect here.
  */
 
 import type { ConfigDef, ConfigType } from '../coordinator/topic-config';
@@ -52,8 +53,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   d('log.retention.check.interval.ms', 'long', '300000', { min: 1 }),
   d('log.cleanup.policy', 'list', 'delete', { oneOf: ['compact', 'delete'], dynamic: true }),
   d('log.cleaner.enable', 'boolean', 'true'),
-  d('log.cleaner.threads', 'int', '1', { min: 0, ignored: true }),
-  d('log.cleaner.dedupe.buffer.size', 'long', '134217728', { ignored: true }),
+  d('log.cleaner.threads', 'int', '1', { min: 0, ignored: true, dynamic: true }),
+  d('log.cleaner.dedupe.buffer.size', 'long', '134217728', { ignored: true, dynamic: true }),
   d('log.cleaner.delete.retention.ms', 'long', '86400000', { min: 0, dynamic: true }),
   d('log.cleaner.min.cleanable.ratio', 'double', '0.5', { min: 0, max: 1, dynamic: true }),
   d('log.cleaner.min.compaction.lag.ms', 'long', '0', { min: 0, dynamic: true }),
@@ -81,12 +82,12 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   d('socket.send.buffer.bytes', 'int', '102400', { ignored: true }),
   d('socket.receive.buffer.bytes', 'int', '102400', { ignored: true }),
   d('socket.listen.backlog.size', 'int', '50', { min: 1 }),
-  d('num.network.threads', 'int', '3', { min: 1, ignored: true }),
-  d('num.io.threads', 'int', '8', { min: 1, ignored: true }),
-  d('num.recovery.threads.per.data.dir', 'int', '1', { min: 1, ignored: true }),
-  d('num.replica.fetchers', 'int', '1', { ignored: true }),
+  d('num.network.threads', 'int', '3', { min: 1, ignored: true, dynamic: true }),
+  d('num.io.threads', 'int', '8', { min: 1, ignored: true, dynamic: true }),
+  d('num.recovery.threads.per.data.dir', 'int', '1', { min: 1, ignored: true, dynamic: true }),
+  d('num.replica.fetchers', 'int', '1', { ignored: true, dynamic: true }),
   d('num.replica.alter.log.dirs.threads', 'int', null, { ignored: true }),
-  d('background.threads', 'int', '10', { min: 1, ignored: true }),
+  d('background.threads', 'int', '10', { min: 1, ignored: true, dynamic: true }),
   d('queued.max.requests', 'int', '500', { min: 1 }),
   d('queued.max.request.bytes', 'long', '-1'),
   d('connections.max.idle.ms', 'long', '600000'),
@@ -128,7 +129,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   d('metrics.num.samples', 'int', '2', { ignored: true }),
   d('metrics.sample.window.ms', 'long', '30000', { ignored: true }),
   d('authorizer.class.name', 'string', '', { ignored: true }),
-  d('metric.reporters', 'list', '', { ignored: true }),
+  d('metric.reporters', 'list', '', { ignored: true, dynamic: true }),
   d('confluent.support.metrics.enable', 'boolean', 'false', { ignored: true }),
   d('group.coordinator.rebalance.protocols', 'list', 'classic', { ignored: true }),
   d('process.roles', 'list', '', { ignored: true }),

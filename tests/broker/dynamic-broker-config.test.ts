@@ -155,6 +155,19 @@ describe('Broker > ConfigAdmin on BROKER resources', () => {
     expect(dyn.current().maxConnections).toBe(200);
   });
 
+  it('accepts the keys Kafka 3.9 reconfigures at runtime that Gregor has no use for (thread pools), and describes them as dynamic', async () => {
+    const { store, dyn, warnings } = setUp();
+    const admin = new ConfigAdmin(dyn, store, BROKER_ID);
+    await admin.alter(ResourceType.BROKER, '', [{ name: 'num.io.threads', value: '16', op: AlterOp.SET }, { name: 'num.network.threads', value: '6', op: AlterOp.SET }], true, false);
+    await admin.alter(ResourceType.BROKER, String(BROKER_ID), [{ name: 'background.threads', value: '4', op: AlterOp.SET }], true, false);
+    const described = new Map(admin.describe(ResourceType.BROKER, String(BROKER_ID), ['num.io.threads', 'num.network.threads', 'background.threads'], false).map((d) => [d.name, d]));
+    expect(described.get('num.io.threads')).toMatchObject({ value: '16', readOnly: false, configSource: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    expect(described.get('num.network.threads')).toMatchObject({ value: '6', configSource: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    expect(described.get('background.threads')).toMatchObject({ value: '4', configSource: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    expect(codeOf(() => dyn.validate(false, { 'num.io.threads': '0' }))).toBe(ErrorCode.INVALID_REQUEST);
+    expect(warnings).toEqual([]);
+  });
+
   it('answers INVALID_REQUEST for a non-dynamic key in both AlterConfigs and IncrementalAlterConfigs', async () => {
     const { store, dyn } = setUp();
     const admin = new ConfigAdmin(dyn, store, BROKER_ID);
