@@ -11,6 +11,9 @@ import os from 'os';
 import path from 'path';
 import { BROKER_NODE_FLAGS } from '../broker/node-flags';
 
+/** The repository root, whether this runs as bench/*.ts (tsx) or compiled as dist/bench/*.js. */
+export const REPO_ROOT = path.resolve(__dirname, '..', path.basename(path.resolve(__dirname, '..')) === 'dist' ? '..' : '');
+
 export interface BrokerProcess {
   child: ChildProcess;
   host: string;
@@ -20,8 +23,9 @@ export interface BrokerProcess {
   dataDir: string;
 }
 
-/** `root` is the repository root; `overrides` are extra server.properties key=value pairs. */
-export async function startBrokerProcess(root: string, dataDirPrefix: string, overrides: readonly string[] = []): Promise<BrokerProcess> {
+/** `overrides` are extra server.properties key=value pairs. */
+export async function startBrokerProcess(dataDirPrefix: string, overrides: readonly string[] = []): Promise<BrokerProcess> {
+  const root = REPO_ROOT;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), dataDirPrefix));
   const compiled = path.join(root, 'dist', 'broker', 'main.js');
   const useDist = __filename.endsWith('.js') && fs.existsSync(compiled);

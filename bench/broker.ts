@@ -13,9 +13,8 @@ import { execFileSync, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { startBrokerProcess } from './broker-process';
+import { REPO_ROOT as ROOT, startBrokerProcess } from './broker-process';
 
-const ROOT = path.resolve(__dirname, '..', path.basename(path.resolve(__dirname, '..')) === 'dist' ? '..' : '');
 const SOURCE = path.resolve(ROOT, '..', 'shared', 'tools', 'rdbench.c');
 const BINARY = path.join(ROOT, 'bench', 'rdbench');
 const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
@@ -140,7 +139,7 @@ function cpuColumn(runs: Measured[], msgs?: number): string {
 async function main(): Promise<void> {
   buildRdbench();
   const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(', ');
-  const broker = await startBrokerProcess(ROOT, 'gregor-bench-');
+  const broker = await startBrokerProcess('gregor-bench-');
   const pid = broker.child.pid!;
   let peakRss = rssMb(pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 100);

@@ -11,11 +11,7 @@
  * Environment: BENCH_SCALE (default 1) scales the commit count.
  */
 import fs from 'fs';
-import net from 'net';
 import os from 'os';
-import path from 'path';
-import { FrameDecoder } from '../protocol/frame';
-import { decodeResponse, encodeRequest } from '../protocol/header';
 import { ApiKey } from '../protocol/generated/api-keys';
 import type { JoinGroupResponse } from '../protocol/generated/join-group-response';
 import type { OffsetCommitResponse } from '../protocol/generated/offset-commit-response';
@@ -23,57 +19,9 @@ import type { SyncGroupResponse } from '../protocol/generated/sync-group-respons
 import type { FindCoordinatorResponse } from '../protocol/generated/find-coordinator-response';
 import { encodeSubscription } from '../coordinator/group/consumer-protocol';
 import { startBrokerProcess } from './broker-process';
+import { RawClient } from './raw-client';
 
-const ROOT = path.resolve(__dirname, '..', path.basename(path.resolve(__dirname, '..')) === 'dist' ? '..' : '');
 const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
-
-/** A pipelined request/response connection speaking the Kafka wire protocol. */
-class RawClient {
-  private readonly frames = new FrameDecoder(64 * 1024 * 1024);
-  private readonly pending = new Map<number, { apiKey: number; version: number; resolve: (b: unknown) => void }>();
-  private corr = 0;
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      for (const f of this.frames.push(chunk)) {
-        const corr = f.readInt32BE(0);
-        const p = this.pending.get(corr);
-        if (!p) continue;
-        this.pending.delete(corr);
-        p.resolve(decodeResponse(p.apiKey, p.version, f).body);
-      }
-    });
-  }
-
-  static connect(host: string, port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port }, () => resolve(new RawClient(s)));
-      s.setNoDelay(true);
-      s.once('error', reject);
-    });
-  }
-
-  request<T>(apiKey: number, version: number, body: unknown): Promise<T> {
-    const corr = ++this.corr;
-    return new Promise<T>((resolve) => {
-      this.pending.set(corr, { apiKey, version, resolve: resolve as (b: unknown) => void });
-      // Requests issued in one callback leave in one write, as a real client's send buffer does,
-      // so the load generator spends little of the shared CPU on syscalls.
-      if (this.outgoing.length === 0) process.nextTick(this.sendOutgoing);
-      for (const c of encodeRequest(apiKey, version, corr, 'bench', body)) this.outgoing.push(c);
-    });
-  }
-
-  private outgoing: Buffer[] = [];
-  private readonly sendOutgoing = (): void => {
-    const out = this.outgoing;
-    this.outgoing = [];
-    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-  };
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 const progress = (msg: string): void => {
   if (process.env['BENCH_DEBUG']) process.stderr.write(`[bench/groups] ${msg}\n`);
@@ -81,7 +29,7 @@ const progress = (msg: string): void => {
 
 async function ensureCoordinator(c: RawClient, group: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const r = await c.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, { key: group, keyType: 0, coordinatorKeys: [] });
+    const r = await c.request<unknown, FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, { key: group, keyType: 0, coordinatorKeys: [] });
     if (r.errorCode === 0) return;
     progress(`FindCoordinator(${group}): error ${r.errorCode}`);
     await new Promise((res) => setTimeout(res, 100));
@@ -120,7 +68,7 @@ interface CommitRun {
 }
 
 async function commitThroughput(host: string, port: number, perClient: number, brokerPid: number, window = 64): Promise<CommitRun> {
-  const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(host, port)));
+  const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(port, host)));
   await clients[0]!.request(ApiKey.CreateTopics, 4, { topics: [{ name: 'bench-topic', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10000, validateOnly: false });
   await Promise.all(clients.map((c, i) => ensureCoordinator(c, `bench-g${i}`)));
   progress('coordinators found');
@@ -137,7 +85,7 @@ async function commitThroughput(host: string, port: number, perClient: number, b
       const worker = async () => {
         while (sent < perClient) {
           const off = BigInt(++sent);
-          const r = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, 8, commitBody(`bench-g${i}`, off));
+          const r = await c.request<unknown, OffsetCommitResponse>(ApiKey.OffsetCommit, 8, commitBody(`bench-g${i}`, off));
           if (r.topics[0]?.partitions[0]?.errorCode !== 0) errors++;
         }
       };
@@ -153,11 +101,11 @@ async function commitThroughput(host: string, port: number, perClient: number, b
 
 /** One rebalance of `n` fresh members; ms from the last JoinGroup sent to the last assignment received. */
 async function rebalanceTime(host: string, port: number, n: number, group: string): Promise<number> {
-  const clients = await Promise.all(Array.from({ length: n }, () => RawClient.connect(host, port)));
+  const clients = await Promise.all(Array.from({ length: n }, () => RawClient.connect(port, host)));
   await ensureCoordinator(clients[0]!, group);
   const metadata = encodeSubscription(['bench-topic']);
   const join = (c: RawClient, memberId: string) =>
-    c.request<JoinGroupResponse>(ApiKey.JoinGroup, 5, {
+    c.request<unknown, JoinGroupResponse>(ApiKey.JoinGroup, 5, {
       groupId: group,
       sessionTimeoutMs: 30000,
       rebalanceTimeoutMs: 30000,
@@ -180,7 +128,7 @@ async function rebalanceTime(host: string, port: number, n: number, group: strin
         if (j.errorCode !== 0) throw new Error(`JoinGroup error ${j.errorCode}`);
         memberId = j.memberId;
         const assignments = j.leader === memberId ? j.members.map((m) => ({ memberId: m.memberId, assignment: Buffer.from(m.memberId) })) : [];
-        const s = await c.request<SyncGroupResponse>(ApiKey.SyncGroup, 3, { groupId: group, generationId: j.generationId, memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments });
+        const s = await c.request<unknown, SyncGroupResponse>(ApiKey.SyncGroup, 3, { groupId: group, generationId: j.generationId, memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments });
         if (s.errorCode === 27) continue; // REBALANCE_IN_PROGRESS: rejoin
         if (s.errorCode !== 0) throw new Error(`SyncGroup error ${s.errorCode}`);
         lastAssigned = process.hrtime.bigint();
@@ -197,7 +145,7 @@ async function main(): Promise<void> {
   const external = process.env['BENCH_BOOTSTRAP'];
   const broker = external
     ? { child: null, host: external.split(':')[0]!, port: Number(external.split(':')[1]), dataDir: '' }
-    : await startBrokerProcess(ROOT, 'gregor-bench-groups-', ['group.initial.rebalance.delay.ms=0', 'offsets.topic.replication.factor=1']);
+    : await startBrokerProcess('gregor-bench-groups-', ['group.initial.rebalance.delay.ms=0', 'offsets.topic.replication.factor=1']);
   const rows: string[] = [];
   try {
     const perClient = Math.max(1000, Math.round(20000 * SCALE));

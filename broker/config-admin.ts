@@ -80,13 +80,23 @@ export class ConfigAdmin {
 
   /** A broker-level value that is set somewhere other than Kafka's default, and where. */
   brokerValue(key: string): { value: string; source: ConfigSource } | undefined {
-    const perBroker = this.dynamic.layer(true)[key];
-    if (perBroker !== undefined) return { value: perBroker, source: ConfigSource.DYNAMIC_BROKER_CONFIG };
+    return this.brokerSynonyms(key, false)[0];
+  }
+
+  /**
+   * Where broker key `key` is set, highest precedence first: this broker's dynamic value, the
+   * cluster-wide dynamic default, the static value (the last two only, for the cluster-default
+   * resource ""). Kafka's default is not included.
+   */
+  private brokerSynonyms(key: string, clusterDefaultOnly: boolean): { name: string; value: string; source: ConfigSource }[] {
+    const out: { name: string; value: string; source: ConfigSource }[] = [];
+    const perBroker = clusterDefaultOnly ? undefined : this.dynamic.layer(true)[key];
+    if (perBroker !== undefined) out.push({ name: key, value: perBroker, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
     const clusterDefault = this.dynamic.layer(false)[key];
-    if (clusterDefault !== undefined) return { value: clusterDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG };
-    const stat = this.dynamic.staticConfig.explicit.get(key);
-    if (stat !== undefined) return { value: stat, source: ConfigSource.STATIC_BROKER_CONFIG };
-    return undefined;
+    if (clusterDefault !== undefined) out.push({ name: key, value: clusterDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    const stat = clusterDefaultOnly ? undefined : this.dynamic.staticConfig.explicit.get(key);
+    if (stat !== undefined) out.push({ name: key, value: stat, source: ConfigSource.STATIC_BROKER_CONFIG });
+    return out;
   }
 
   resolveTopic(overrides: Readonly<Record<string, string>>): ResolvedConfig[] {
@@ -146,13 +156,7 @@ export class ConfigAdmin {
   }
 
   private describeBrokerKey(d: ConfigDef, clusterDefaultOnly: boolean, includeSynonyms: boolean, includeDocs: boolean): DescribedConfig {
-    const synonyms: DescribedConfig['synonyms'] = [];
-    const perBroker = clusterDefaultOnly ? undefined : this.dynamic.layer(true)[d.key];
-    if (perBroker !== undefined) synonyms.push({ name: d.key, value: perBroker, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
-    const clusterDefault = this.dynamic.layer(false)[d.key];
-    if (clusterDefault !== undefined) synonyms.push({ name: d.key, value: clusterDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
-    const stat = clusterDefaultOnly ? undefined : this.dynamic.staticConfig.explicit.get(d.key);
-    if (stat !== undefined) synonyms.push({ name: d.key, value: stat, source: ConfigSource.STATIC_BROKER_CONFIG });
+    const synonyms: DescribedConfig['synonyms'] = this.brokerSynonyms(d.key, clusterDefaultOnly);
     if (d.default !== null) synonyms.push({ name: d.key, value: d.default, source: ConfigSource.DEFAULT_CONFIG });
     const first = synonyms[0];
     const hide = (v: string | null): string | null => (d.sensitive ? null : v);

@@ -63,16 +63,10 @@ export class DynamicBrokerConfig {
     if (nonDynamic.length > 0) {
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: Set(${nonDynamic.join(', ')})`);
     }
-    try {
-      if (perBroker) withDynamicConfigs(this.staticConfig, { ...this.clusterDefault, ...next });
-      else {
-        withDynamicConfigs(this.staticConfig, next);
-        withDynamicConfigs(this.staticConfig, { ...next, ...this.perBroker });
-      }
-    } catch (e) {
-      if (e instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_REQUEST, e.message);
-      throw e;
-    }
+    const reason = perBroker
+      ? this.rejection({ ...this.clusterDefault, ...next })
+      : (this.rejection(next) ?? this.rejection({ ...next, ...this.perBroker }));
+    if (reason !== undefined) throw new KafkaError(ErrorCode.INVALID_REQUEST, reason);
   }
 
   private recompute(): void {

@@ -18,7 +18,7 @@ import { defaultListOffsetsPartition, defaultListOffsetsRequest, type ListOffset
 import type { ListOffsetsResponse } from '../../protocol/generated/list-offsets-response';
 import { buildRecordBatch } from '../../protocol/records/record';
 import { startTestBroker, type TestBroker } from './helpers';
-import { RawClient } from './raw-client';
+import { RawClient } from '../../bench/raw-client';
 
 jest.setTimeout(30000);
 

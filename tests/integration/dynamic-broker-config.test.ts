@@ -12,7 +12,7 @@ import { defaultAlterableConfig, defaultAlterConfigsRequest, defaultAlterConfigs
 import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs-response';
 import { ErrorCode } from '../../protocol/errors';
 import { startTestBroker, type TestBroker } from './helpers';
-import { RawClient } from './raw-client';
+import { RawClient } from '../../bench/raw-client';
 
 const BROKER = 4; // kafkajs ConfigResourceTypes.BROKER
 

@@ -10,7 +10,7 @@ import { readMessageSet, type LegacyMessage } from '../../protocol/records/legac
 import { CompressionType, TimestampType } from '../../protocol/records/record-batch';
 import { ErrorCode } from '../../protocol/errors';
 import { registerKafkajsCodecs, startTestBroker, type TestBroker } from './helpers';
-import { RawClient } from './raw-client';
+import { RawClient } from '../../bench/raw-client';
 import { requireKcat } from '../helpers/require-kcat';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';

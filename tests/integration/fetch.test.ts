@@ -6,7 +6,7 @@ import type { ProduceResponse } from '../../protocol/generated/produce-response'
 import { buildRecordBatch } from '../../protocol/records/record';
 import { ErrorCode } from '../../protocol/errors';
 import { startTestBroker, type TestBroker } from './helpers';
-import { RawClient } from './raw-client';
+import { RawClient } from '../../bench/raw-client';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 jest.setTimeout(30000);

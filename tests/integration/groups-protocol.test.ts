@@ -7,7 +7,7 @@ import { ApiKey } from '../../protocol/generated/api-keys';
 import { ErrorCode } from '../../protocol/errors';
 import { encodeSubscription } from '../../coordinator/group/consumer-protocol';
 import { startGroupBroker, type TestBroker } from './groups-broker';
-import { RawClient } from './raw-client';
+import { RawClient } from '../../bench/raw-client';
 
 jest.setTimeout(30_000);
 const SUB = encodeSubscription(['proto-t']);

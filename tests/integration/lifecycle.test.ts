@@ -6,7 +6,7 @@ import { ApiKey } from '../../protocol/generated/api-keys';
 import { defaultFetchPartition, defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request';
 import type { FetchResponse } from '../../protocol/generated/fetch-response';
 import { startTestBroker, tempDir } from './helpers';
-import { RawClient } from './raw-client';
+import { RawClient } from '../../bench/raw-client';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 jest.setTimeout(60000);

@@ -13,7 +13,7 @@ import { buildRecordBatch, readRecords } from '../../protocol/records/record';
 import { CompressionType } from '../../protocol/records/record-batch';
 import { iterateBatches } from '../../protocol/records/batch-iterator';
 import { startTestBroker, type TestBroker } from './helpers';
-import { RawClient } from './raw-client';
+import { RawClient } from '../../bench/raw-client';
 
 jest.setTimeout(30000);
 
