@@ -6,13 +6,13 @@
  *   await broker.stop();
  */
 import { Broker, type BrokerOptions } from './broker/broker';
-import { loadConfig, type BrokerConfig } from './broker/config';
+import { loadConfig, type BrokerConfig } from './broker/config/config';
 import { createLogger, type Logger } from './broker/logger';
 import type { BrokerServices, GroupCoordinatorSlot, Handler } from './broker/handlers/define-handler';
 import type { Clock } from './storage/clock';
 
 export type { BrokerConfig, BrokerServices, GroupCoordinatorSlot, Handler, Clock, Logger };
-export { ConfigError } from './broker/config';
+export { ConfigError } from './broker/config/config';
 
 export interface StartBrokerOptions {
   /** TCP port of the PLAINTEXT listener; 0 = any free port (default 0). */

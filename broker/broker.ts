@@ -14,20 +14,20 @@ import { LogManager } from '../storage/log-manager';
 import { readMetaProperties } from '../storage/meta-properties';
 import { LocalMetadataStore } from '../coordinator/local-metadata-store';
 import type { ClusterMetadataStore } from '../coordinator/metadata-store';
-import type { BrokerConfig, LoadedConfig } from './config';
-import { ConfigAdmin } from './config-admin';
-import { DynamicBrokerConfig } from './dynamic-broker-config';
-import { ensureDir, metadataFileIn } from './config-file';
-import { createGroupCoordinator } from './group-wiring';
-import { Dispatcher } from './dispatcher';
-import { FetchSessionCache } from './fetch-session';
+import type { BrokerConfig, LoadedConfig } from './config/config';
+import { ConfigAdmin } from './config/config-admin';
+import { DynamicBrokerConfig } from './config/dynamic-broker-config';
+import { ensureDir, metadataFileIn } from './config/config-file';
+import { createGroupCoordinator } from './groups/group-wiring';
+import { Dispatcher } from './network/dispatcher';
+import { FetchSessionCache } from './replica/fetch-session';
 import { apiVersionsOf, HANDLERS } from './handlers';
 import type { BrokerServices, GroupCoordinatorSlot, Handler } from './handlers/define-handler';
 import { childLogger, type Logger } from './logger';
-import { MetadataCache } from './metadata-cache';
-import { ReplicaManager } from './replica-manager';
-import { SocketServer, type BoundListener } from './server';
-import { TopicAdmin } from './topic-admin';
+import { MetadataCache } from './metadata/metadata-cache';
+import { ReplicaManager } from './replica/replica-manager';
+import { SocketServer, type BoundListener } from './network/server';
+import { TopicAdmin } from './metadata/topic-admin';
 
 export interface BrokerOptions {
   loaded: LoadedConfig;
@@ -35,7 +35,7 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Extra handlers (e.g. the group coordinator's) appended to the registry. */
   extraHandlers?: readonly Handler[];
-  /** Builds the group coordinator once the services exist (default: broker/group-wiring.ts). */
+  /** Builds the group coordinator once the services exist (default: broker/groups/group-wiring.ts). */
   groupCoordinatorFactory?: (services: BrokerServices) => GroupCoordinatorSlot | Promise<GroupCoordinatorSlot>;
 }
 

@@ -9,8 +9,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Broker } from './broker';
-import { ConfigError, loadConfig, parseOverrides } from './config';
-import { readPropertiesFile } from './config-file';
+import { ConfigError, loadConfig, parseOverrides } from './config/config';
+import { readPropertiesFile } from './config/config-file';
 import { createLogger } from './logger';
 
 const CLI_DEFAULT_LISTENERS = 'PLAINTEXT://127.0.0.1:9092';

@@ -3,7 +3,7 @@
  *
  * One entry per key of TOPIC_CONFIG_DEFS, written for Gregor: it describes what the key means
  * under Kafka 3.9 semantics. The text is phrased for a single partition's log so that the broker
- * table (broker/config-docs.ts) can reuse it for the server-wide defaults of these keys.
+ * table (broker/config/config-docs.ts) can reuse it for the server-wide defaults of these keys.
  */
 
 export const TOPIC_CONFIG_DOCS: Readonly<Record<string, string>> = Object.freeze({

@@ -19,9 +19,9 @@ const ALLOWED: Record<string, string[]> = {
 /** Node and npm modules that only some files may import (path prefixes relative to the root). */
 const RESTRICTED_MODULES: Record<string, string[]> = {
   'node-zookeeper-client': ['coordinator/zk/'],
-  net: ['broker/server.ts', 'broker/connection.ts', 'replication/'],
+  net: ['broker/network/server.ts', 'broker/network/connection.ts', 'replication/'],
   yargs: ['broker/main.ts'],
-  fs: ['storage/', 'protocol/gen/', 'broker/config-file.ts', 'broker/main.ts'],
+  fs: ['storage/', 'protocol/gen/', 'broker/config/config-file.ts', 'broker/main.ts'],
 };
 
 function listTs(dir: string): string[] {

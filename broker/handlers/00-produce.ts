@@ -27,8 +27,8 @@ import {
   type PartitionProduceResponse,
   type ProduceResponse,
 } from '../../protocol/generated/produce-response';
-import type { AppendEntry, AppendResult } from '../replica-manager';
-import { convertLegacyRecords, LEGACY_PRODUCE_SUPPORTED } from '../legacy-records';
+import type { AppendEntry, AppendResult } from '../replica/replica-manager';
+import { convertLegacyRecords, LEGACY_PRODUCE_SUPPORTED } from '../replica/legacy-records';
 import { defineHandler, NO_RESPONSE } from './define-handler';
 
 const BATCH_HEADER = 61;

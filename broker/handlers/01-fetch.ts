@@ -11,7 +11,7 @@
  * * Long poll: when fewer than minBytes are available, no partition failed and maxWaitMs > 0,
  *   the request waits in the fetch purgatory until enough bytes were appended or maxWaitMs
  *   passed, then reads again.
- * * Sessions (KIP-227): see broker/fetch-session.ts (cases A/B/C). Incremental responses carry
+ * * Sessions (KIP-227): see broker/replica/fetch-session.ts (cases A/B/C). Incremental responses carry
  *   only partitions with records, errors, or a changed HW / LSO / log start offset.
  * * Per-partition errors: UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID (v13+),
  *   NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, OFFSET_OUT_OF_RANGE;
@@ -20,7 +20,7 @@
  *   has message.downconversion.enable=false.
  * * v4+: record bytes are passed through as their own Buffers (never copied into the frame).
  *   v0-v3: batches are down-converted after the read (limits and minBytes count the bytes
- *   read), sized as Kafka 3.9 does: see broker/legacy-records.ts (downConvertFetched).
+ *   read), sized as Kafka 3.9 does: see broker/replica/legacy-records.ts (downConvertFetched).
  *
  * Version notes:
  * * v0-v1: magic 0 message sets   * v1: throttleTimeMs   * v2: magic 1 (timestamps)
@@ -42,12 +42,12 @@ import {
   type FetchableTopicResponse,
   type PartitionData,
 } from '../../protocol/generated/fetch-response';
-import type { FetchWatch } from '../delayed-ops';
-import { sessionKey, type SessionPartition } from '../fetch-session';
-import type { IsolationLevel, Partition } from '../partition';
+import type { FetchWatch } from '../replica/delayed-ops';
+import { sessionKey, type SessionPartition } from '../replica/fetch-session';
+import type { IsolationLevel, Partition } from '../replica/partition';
 import { defineHandler, type HandlerContext } from './define-handler';
 import { ZERO_UUID } from './03-metadata';
-import { downConvertFetched } from '../legacy-records';
+import { downConvertFetched } from '../replica/legacy-records';
 import { magicForFetchVersion } from '../../protocol/records/legacy-conversion';
 
 const FINAL_EPOCH = -1;

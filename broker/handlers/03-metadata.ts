@@ -27,7 +27,7 @@ import {
   type MetadataResponseTopic,
 } from '../../protocol/generated/metadata-response';
 import type { TopicMetadata } from '../../coordinator/metadata-store';
-import { validateTopicName } from '../topic-admin';
+import { validateTopicName } from '../metadata/topic-admin';
 import { defineHandler, type HandlerContext } from './define-handler';
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';

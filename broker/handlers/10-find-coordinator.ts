@@ -29,7 +29,7 @@ import {
 } from '../../protocol/generated/find-coordinator-response';
 import { coordinatorPartitionFor } from '../../coordinator/group/coordinator-partition';
 import { GroupCoordinator } from '../../coordinator/group/group-coordinator';
-import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../topic-admin';
+import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../metadata/topic-admin';
 import { defineHandler, type HandlerContext } from './define-handler';
 
 const GROUP_KEY = 0;

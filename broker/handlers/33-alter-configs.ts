@@ -24,7 +24,7 @@ import {
   writeAlterConfigsResponse,
   type AlterConfigsResponse,
 } from '../../protocol/generated/alter-configs-response';
-import { AlterOp } from '../config-admin';
+import { AlterOp } from '../config/config-admin';
 import { defineHandler } from './define-handler';
 
 export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfigsResponse>({

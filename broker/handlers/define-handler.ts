@@ -24,22 +24,22 @@
  *   `errorResponse(req, UNSUPPORTED_VERSION)`.
  * - `ctx.services` is the same object for every request: config, clock, logger, metadata store,
  *   metadata cache, replica manager, topic admin, fetch sessions, purgatories, and the
- *   `groupCoordinator` slot (set once at startup by the broker: broker/group-wiring.ts builds the
- *   GroupCoordinator on __consumer_offsets via broker/coordinator-log-adapter.ts).
+ *   `groupCoordinator` slot (set once at startup by the broker: broker/groups/group-wiring.ts builds the
+ *   GroupCoordinator on __consumer_offsets via broker/groups/coordinator-log-adapter.ts).
  */
 import type { ErrorCode } from '../../protocol/errors';
 import type { Reader } from '../../protocol/primitives/reader';
 import type { ExternalSize, Writer } from '../../protocol/primitives/writer';
 import type { Clock } from '../../storage/clock';
 import type { ClusterMetadataStore } from '../../coordinator/metadata-store';
-import type { BrokerConfig } from '../config';
+import type { BrokerConfig } from '../config/config';
 import type { Logger } from '../logger';
-import type { MetadataCache } from '../metadata-cache';
-import type { ReplicaManager } from '../replica-manager';
-import type { TopicAdmin } from '../topic-admin';
-import type { FetchSessionCache } from '../fetch-session';
-import type { ConfigAdmin } from '../config-admin';
-import type { DynamicBrokerConfig } from '../dynamic-broker-config';
+import type { MetadataCache } from '../metadata/metadata-cache';
+import type { ReplicaManager } from '../replica/replica-manager';
+import type { TopicAdmin } from '../metadata/topic-admin';
+import type { FetchSessionCache } from '../replica/fetch-session';
+import type { ConfigAdmin } from '../config/config-admin';
+import type { DynamicBrokerConfig } from '../config/dynamic-broker-config';
 
 /** Returned by `handle` when no response frame must be written (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');

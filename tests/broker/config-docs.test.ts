@@ -1,5 +1,5 @@
-import { BROKER_CONFIG_DEFS } from '../../broker/config-defs';
-import { BROKER_CONFIG_DOCS, configDocumentation } from '../../broker/config-docs';
+import { BROKER_CONFIG_DEFS } from '../../broker/config/config-defs';
+import { BROKER_CONFIG_DOCS, configDocumentation } from '../../broker/config/config-docs';
 import { TOPIC_CONFIG_DEFS, TOPIC_SYNONYMS } from '../../coordinator/topic-config';
 import { TOPIC_CONFIG_DOCS } from '../../coordinator/topic-config-docs';
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, parseListeners, parseOverrides, parseProperties } from '../../broker/config';
+import { ConfigError, loadConfig, parseListeners, parseOverrides, parseProperties } from '../../broker/config/config';
 
 describe('Broker > config', () => {
   it('applies Kafka 3.9 defaults', () => {

@@ -1,6 +1,6 @@
 import net from 'net';
 import pino from 'pino';
-import { Connection, type ConnectionInfo, type DispatchResult, type FrameHandler } from '../../broker/connection';
+import { Connection, type ConnectionInfo, type DispatchResult, type FrameHandler } from '../../broker/network/connection';
 
 const silent = pino({ level: 'silent' });
 

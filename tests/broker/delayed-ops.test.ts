@@ -1,6 +1,6 @@
-import { DelayedFetch, DelayedProduce, type ProducePartitionStatus } from '../../broker/delayed-ops';
-import type { Partition } from '../../broker/partition';
-import { Purgatory } from '../../broker/purgatory';
+import { DelayedFetch, DelayedProduce, type ProducePartitionStatus } from '../../broker/replica/delayed-ops';
+import type { Partition } from '../../broker/replica/partition';
+import { Purgatory } from '../../broker/replica/purgatory';
 import { ErrorCode } from '../../protocol/errors';
 import type { Clock } from '../../storage/clock';
 

@@ -1,6 +1,6 @@
 import pino from 'pino';
-import { Dispatcher } from '../../broker/dispatcher';
-import type { ConnectionInfo, DispatchResult } from '../../broker/connection';
+import { Dispatcher } from '../../broker/network/dispatcher';
+import type { ConnectionInfo, DispatchResult } from '../../broker/network/connection';
 import { defineHandler, type BrokerServices } from '../../broker/handlers/define-handler';
 import { apiVersionsHandler } from '../../broker/handlers/18-api-versions';
 import { apiVersionsOf } from '../../broker/handlers';

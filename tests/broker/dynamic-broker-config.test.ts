@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { loadConfig } from '../../broker/config';
-import { ConfigAdmin, ResourceType, AlterOp } from '../../broker/config-admin';
-import { DynamicBrokerConfig } from '../../broker/dynamic-broker-config';
+import { loadConfig } from '../../broker/config/config';
+import { ConfigAdmin, ResourceType, AlterOp } from '../../broker/config/config-admin';
+import { DynamicBrokerConfig } from '../../broker/config/dynamic-broker-config';
 import { MemoryMetadataStore } from '../../coordinator/memory-metadata-store';
 import { ConfigSource } from '../../coordinator/topic-config';
 import { ErrorCode, KafkaError } from '../../protocol/errors';

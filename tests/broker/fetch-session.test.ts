@@ -1,4 +1,4 @@
-import { FetchSessionCache, sessionKey, type SessionPartition } from '../../broker/fetch-session';
+import { FetchSessionCache, sessionKey, type SessionPartition } from '../../broker/replica/fetch-session';
 import { systemClock } from '../../storage/clock';
 
 const part = (p: number): [string, SessionPartition] => [

@@ -1,4 +1,4 @@
-import { DelayedOperation, Purgatory } from '../../broker/purgatory';
+import { DelayedOperation, Purgatory } from '../../broker/replica/purgatory';
 import type { Clock } from '../../storage/clock';
 
 class FakeClock implements Clock {

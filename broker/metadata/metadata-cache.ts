@@ -2,7 +2,7 @@
  * Read side of the ClusterMetadataStore for request handling: brokers as a client on a given
  * listener must see them, topics by name or id, partition leadership. Synchronous.
  */
-import type { ClusterMetadataStore, PartitionState, TopicMetadata } from '../coordinator/metadata-store';
+import type { ClusterMetadataStore, PartitionState, TopicMetadata } from '../../coordinator/metadata-store';
 
 export interface NodeInfo {
   readonly nodeId: number;

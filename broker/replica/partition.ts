@@ -11,9 +11,9 @@
  * - `appendedBytes` counts bytes appended since the replica was created (monotonic); the
  *   delayed fetch uses it to tell whether min.bytes became available.
  */
-import { ErrorCode, KafkaError } from '../protocol/errors';
-import type { Log } from '../storage/log';
-import type { LogAppendInfo } from '../storage/types';
+import { ErrorCode, KafkaError } from '../../protocol/errors';
+import type { Log } from '../../storage/log';
+import type { LogAppendInfo } from '../../storage/types';
 
 export type IsolationLevel = 0 | 1; // READ_UNCOMMITTED | READ_COMMITTED
 

@@ -10,11 +10,11 @@
  *   is cut to that size (a cut trailing message is skipped by clients) or padded with an
  *   "overflow" header whose length runs past the end (also skipped).
  */
-import { ErrorCode, KafkaError, errorCodeOf } from '../protocol/errors';
-import { walkBatches } from '../protocol/records/batch-iterator';
-import { messageSetToRecordBatch, recordBatchesToMessageSet } from '../protocol/records/legacy-conversion';
-import { LEGACY_LOG_OVERHEAD, type LegacyMagic } from '../protocol/records/legacy-message-set';
-import { CompressionType, MAGIC_OFFSET, MAGIC_V2, RECORD_BATCH_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch';
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors';
+import { walkBatches } from '../../protocol/records/batch-iterator';
+import { messageSetToRecordBatch, recordBatchesToMessageSet } from '../../protocol/records/legacy-conversion';
+import { LEGACY_LOG_OVERHEAD, type LegacyMagic } from '../../protocol/records/legacy-message-set';
+import { CompressionType, MAGIC_OFFSET, MAGIC_V2, RECORD_BATCH_OVERHEAD, RecordBatchView } from '../../protocol/records/record-batch';
 
 export const LEGACY_PRODUCE_SUPPORTED = true;
 

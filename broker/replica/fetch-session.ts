@@ -13,7 +13,7 @@
  * Bounded: at most `maxSlots` sessions (max.incremental.fetch.session.cache.slots).
  */
 import { randomInt } from 'crypto';
-import type { Clock } from '../storage/clock';
+import type { Clock } from '../../storage/clock';
 
 export interface SessionPartition {
   topic: string;

@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'fs';
 import path from 'path';
-import type { MetadataFile } from '../coordinator/local-metadata-store';
+import type { MetadataFile } from '../../coordinator/local-metadata-store';
 import { parseProperties } from './config';
 
 export async function readPropertiesFile(file: string): Promise<Record<string, string>> {

@@ -9,12 +9,12 @@
  *   pipelined produce requests keep their order per partition.
  * - A failed partition never fails the others: each gets its own error code.
  */
-import { ErrorCode, KafkaError, errorCodeOf } from '../protocol/errors';
-import type { Clock } from '../storage/clock';
-import type { LogConfig } from '../storage/log-config';
-import type { LogManager } from '../storage/log-manager';
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors';
+import type { Clock } from '../../storage/clock';
+import type { LogConfig } from '../../storage/log-config';
+import type { LogManager } from '../../storage/log-manager';
 import { DelayedFetch, DelayedProduce, type FetchWatch, type ProducePartitionStatus } from './delayed-ops';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 import { Partition } from './partition';
 import { Purgatory } from './purgatory';
 

@@ -10,7 +10,7 @@
  * - Completed operations are dropped from every watch list lazily (on the next check of a key)
  *   and eagerly when a key's list is swept, so memory is bounded by pending operations.
  */
-import type { Clock } from '../storage/clock';
+import type { Clock } from '../../storage/clock';
 
 export abstract class DelayedOperation {
   private completed = false;

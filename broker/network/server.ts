@@ -8,9 +8,9 @@
  * once and leaves open ones alone (as Kafka's ConnectionQuotas do).
  */
 import net from 'net';
-import type { BrokerConfig, Listener } from './config';
+import type { BrokerConfig, Listener } from '../config/config';
 import { Connection, type FrameHandler } from './connection';
-import { childLogger, type Logger } from './logger';
+import { childLogger, type Logger } from '../logger';
 
 export interface BoundListener {
   readonly listener: Listener;

@@ -16,8 +16,8 @@
  * Bad input closes only this connection, with one warning line naming the peer and the reason.
  */
 import type { Socket } from 'net';
-import type { Logger } from './logger';
-import { FrameDecoder, FrameSizeError } from '../protocol/frame';
+import type { Logger } from '../logger';
+import { FrameDecoder, FrameSizeError } from '../../protocol/frame';
 
 /** Recognisable non-Kafka openings, to name the reason when a connection is refused. */
 export function describeForeignPrefix(b: Buffer): string | null {

@@ -4,13 +4,13 @@
  * Each entry names the Kafka `server.properties` key, its type, its default as Kafka prints it
  * (the string DescribeConfigs reports), and a validator. `ignored` keys are accepted for
  * compatibility (thread pools, buffer sizes) and logged once as not needed by Gregor.
- * Values are validated in broker/config.ts; the typed view is BrokerConfig. `dynamic` marks
+ * Values are validated in broker/config/config.ts; the typed view is BrokerConfig. `dynamic` marks
  * the keys Kafka 3.9 lets AlterConfigs change on a BROKER resource (its DynamicBrokerConfig);
  * broker/dynamic-broker-config.ts applies them at runtime. A key both `ignored` and `dynamic`
  * (thread pools) is accepted and described like Kafka's, with no effect here.
  */
 
-import type { ConfigDef, ConfigType } from '../coordinator/topic-config';
+import type { ConfigDef, ConfigType } from '../../coordinator/topic-config';
 
 export type { ConfigDef, ConfigType };
 

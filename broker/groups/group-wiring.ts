@@ -3,11 +3,11 @@
  * (ReplicaCoordinatorLog), the broker's group.* / offsets.* settings, lazy partition ownership
  * (a partition is owned while this broker leads it), and a pino child as its logger.
  */
-import { GroupCoordinator } from '../coordinator/group/group-coordinator';
+import { GroupCoordinator } from '../../coordinator/group/group-coordinator';
 import { ReplicaCoordinatorLog } from './coordinator-log-adapter';
-import type { BrokerServices } from './handlers/define-handler';
-import { childLogger } from './logger';
-import { OFFSETS_TOPIC } from './topic-admin';
+import type { BrokerServices } from '../handlers/define-handler';
+import { childLogger } from '../logger';
+import { OFFSETS_TOPIC } from '../metadata/topic-admin';
 
 export function createGroupCoordinator(services: BrokerServices): GroupCoordinator {
   const cfg = services.config;

@@ -13,15 +13,15 @@
  * - A handler error becomes errorResponse(req, code); unexpected errors log once at error level.
  * - Response header: v1 (tagged fields) for flexible versions, v0 otherwise; ApiVersions always v0.
  */
-import { ErrorCode, errorCodeOf, KafkaError } from '../protocol/errors';
-import { ApiKey, apiInfo, isFlexibleVersion, type ApiInfo } from '../protocol/generated/api-keys';
-import { defaultApiVersionsResponse, writeApiVersionsResponse, sizeApiVersionsResponse, type ApiVersionsResponse } from '../protocol/generated/api-versions-response';
-import { readRequestHeader } from '../protocol/generated/request-header';
-import { Reader } from '../protocol/primitives/reader';
-import { Writer, type ExternalSize } from '../protocol/primitives/writer';
-import type { Clock } from '../storage/clock';
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/errors';
+import { ApiKey, apiInfo, isFlexibleVersion, type ApiInfo } from '../../protocol/generated/api-keys';
+import { defaultApiVersionsResponse, writeApiVersionsResponse, sizeApiVersionsResponse, type ApiVersionsResponse } from '../../protocol/generated/api-versions-response';
+import { readRequestHeader } from '../../protocol/generated/request-header';
+import { Reader } from '../../protocol/primitives/reader';
+import { Writer, type ExternalSize } from '../../protocol/primitives/writer';
+import type { Clock } from '../../storage/clock';
 import type { ConnectionInfo, DispatchResult, FrameHandler } from './connection';
-import { NO_RESPONSE, type BrokerServices, type Handler, type HandlerContext } from './handlers/define-handler';
+import { NO_RESPONSE, type BrokerServices, type Handler, type HandlerContext } from '../handlers/define-handler';
 
 const NONE: DispatchResult = Object.freeze({ kind: 'none' });
 

@@ -3,10 +3,10 @@
  * partitions are ordinary local partitions; appends go through the leader path with acks=-1
  * (resolve when the HW covers the batch), reads stop at the HW.
  */
-import { ErrorCode, KafkaError } from '../protocol/errors';
-import type { CoordinatorLog } from '../coordinator/group/coordinator-log';
-import type { ReplicaManager } from './replica-manager';
-import { OFFSETS_TOPIC } from './topic-admin';
+import { ErrorCode, KafkaError } from '../../protocol/errors';
+import type { CoordinatorLog } from '../../coordinator/group/coordinator-log';
+import type { ReplicaManager } from '../replica/replica-manager';
+import { OFFSETS_TOPIC } from '../metadata/topic-admin';
 
 export class ReplicaCoordinatorLog implements CoordinatorLog {
   constructor(

@@ -7,14 +7,14 @@
  * INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG,
  * TOPIC_DELETION_DISABLED, UNKNOWN_TOPIC_OR_PARTITION, INVALID_REQUEST.
  */
-import { ErrorCode, KafkaError } from '../protocol/errors';
-import type { ClusterMetadataStore, TopicMetadata } from '../coordinator/metadata-store';
-import { randomUuid } from '../coordinator/memory-metadata-store';
-import { validateTopicConfigs } from '../coordinator/topic-config';
-import type { BrokerConfig } from './config';
-import type { ConfigAdmin } from './config-admin';
-import type { Logger } from './logger';
-import type { ReplicaManager } from './replica-manager';
+import { ErrorCode, KafkaError } from '../../protocol/errors';
+import type { ClusterMetadataStore, TopicMetadata } from '../../coordinator/metadata-store';
+import { randomUuid } from '../../coordinator/memory-metadata-store';
+import { validateTopicConfigs } from '../../coordinator/topic-config';
+import type { BrokerConfig } from '../config/config';
+import type { ConfigAdmin } from '../config/config-admin';
+import type { Logger } from '../logger';
+import type { ReplicaManager } from '../replica/replica-manager';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';

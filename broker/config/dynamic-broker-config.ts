@@ -1,12 +1,12 @@
 /**
  * DynamicBrokerConfig: the broker's current effective settings (Kafka's DynamicBrokerConfig).
  *
- * `current()` is a frozen BrokerConfig built by broker/config.ts from the static keys with the
+ * `current()` is a frozen BrokerConfig built by broker/config/config.ts from the static keys with the
  * usable dynamic broker configs of the metadata store on top. Per key: per-broker dynamic >
  * cluster-default dynamic > static (server.properties / overrides) > Kafka default.
  *
  * Invariants:
- * - Only keys the table (broker/config-defs.ts) marks `dynamic` are taken from the store. A
+ * - Only keys the table (broker/config/config-defs.ts) marks `dynamic` are taken from the store. A
  *   stored key that is not dynamic, or whose value config.ts rejects, is left out with one
  *   warning per recompute; the broker keeps running (as Kafka ignores such configs found in
  *   ZooKeeper).
@@ -16,11 +16,11 @@
  * - Updates are refused as Kafka 3.9 refuses them for BROKER resources (ConfigAdminManager's
  *   preprocessing): INVALID_REQUEST, for a key that is not dynamic as for an invalid value.
  */
-import { ErrorCode, KafkaError } from '../protocol/errors';
-import type { ClusterMetadataStore } from '../coordinator/metadata-store';
+import { ErrorCode, KafkaError } from '../../protocol/errors';
+import type { ClusterMetadataStore } from '../../coordinator/metadata-store';
 import { BROKER_CONFIG_BY_KEY } from './config-defs';
 import { ConfigError, withDynamicConfigs, type BrokerConfig } from './config';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 
 type Layer = Readonly<Record<string, string>>;
 

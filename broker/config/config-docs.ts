@@ -6,8 +6,8 @@
  * scale) reuse the topic text after a sentence saying so; every other key of BROKER_CONFIG_DEFS
  * has its own entry below. Keys the table marks `ignored` say that Gregor accepts them without effect.
  */
-import { TOPIC_SYNONYMS } from '../coordinator/topic-config';
-import { TOPIC_CONFIG_DOCS } from '../coordinator/topic-config-docs';
+import { TOPIC_SYNONYMS } from '../../coordinator/topic-config';
+import { TOPIC_CONFIG_DOCS } from '../../coordinator/topic-config-docs';
 import { BROKER_CONFIG_BY_KEY } from './config-defs';
 
 const NO_EFFECT = 'Gregor accepts this key for compatibility but it has no effect.';

@@ -11,7 +11,7 @@
  *   Case B: a fetched partition is gone or its log start moved past the fetch offset, or
  *   Case C: max.wait.ms elapsed; then the handler reads again and answers with what there is.
  */
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode } from '../../protocol/errors';
 import { DelayedOperation } from './purgatory';
 import type { Partition } from './partition';
 

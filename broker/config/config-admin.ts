@@ -8,9 +8,9 @@
  * broker configs are read through DynamicBrokerConfig, which leaves out stored keys that are
  * not dynamic or not valid, and which validates BROKER updates.
  */
-import { ErrorCode, KafkaError } from '../protocol/errors';
-import type { LogConfig } from '../storage/log-config';
-import type { ClusterMetadataStore } from '../coordinator/metadata-store';
+import { ErrorCode, KafkaError } from '../../protocol/errors';
+import type { LogConfig } from '../../storage/log-config';
+import type { ClusterMetadataStore } from '../../coordinator/metadata-store';
 import {
   ConfigSource,
   TOPIC_CONFIG_BY_KEY,
@@ -20,7 +20,7 @@ import {
   type ConfigDef,
   type ConfigType,
   type ResolvedConfig,
-} from '../coordinator/topic-config';
+} from '../../coordinator/topic-config';
 import { BROKER_CONFIG_BY_KEY, BROKER_CONFIG_DEFS } from './config-defs';
 import { configDocumentation } from './config-docs';
 import type { DynamicBrokerConfig } from './dynamic-broker-config';

@@ -1,12 +1,12 @@
 /**
  * Broker configuration: Kafka `server.properties` keys -> a typed, frozen BrokerConfig.
  *
- * The defaults table is broker/config-defs.ts. An unknown key is a warning; an invalid value
+ * The defaults table is broker/config/config-defs.ts. An unknown key is a warning; an invalid value
  * throws ConfigError with one line naming the key, the value and what is allowed. Durations
  * are ms, sizes bytes; Long.MAX_VALUE becomes Number.MAX_SAFE_INTEGER ("unbounded").
  */
 import { BROKER_CONFIG_BY_KEY } from './config-defs';
-import { parseConfigValue, type ConfigValue } from '../coordinator/topic-config';
+import { parseConfigValue, type ConfigValue } from '../../coordinator/topic-config';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
