@@ -17,6 +17,8 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      // Compiles dist/ once per run: the cluster tests spawn brokers from dist/broker/main.js.
+      globalSetup: '<rootDir>/tests/global-setup.ts',
     },
   ],
 };

@@ -1,17 +1,23 @@
 /**
- * Broker: wires config, metadata store, storage, replica manager, admin services, the handler
- * registry and the socket server, and owns their start/stop order.
+ * Broker: wires config, metadata store, storage, replica manager, controller, replica fetchers,
+ * admin services, the handler registry and the socket server, and owns their start/stop order.
+ * One code path: with zookeeper.connect the metadata store is ZooKeeper (a cluster member);
+ * without it the embedded store (one node). Either way this broker runs a controller component,
+ * which acts while it is elected, and applies what the active controller sends it.
  *
- * Start: metadata store -> logs (LogManager) -> local replicas -> listeners -> broker
- *        registration -> background tasks -> group coordinator startup.
- * Stop (graceful): stop accepting and reading, answer in-flight requests, complete delayed
- *        operations, stop the group coordinator, flush + checkpoint + clean-shutdown marker.
+ * Start: metadata store -> broker id -> logs -> replica manager, fetchers, leadership ->
+ *        listeners -> registration -> group coordinator -> controller (elects itself when no
+ *        controller exists; the active one sends this broker UpdateMetadata and LeaderAndIsr)
+ *        -> wait for this broker's first UpdateMetadata -> background tasks.
+ * Stop (graceful): controlled shutdown (leadership moves to other replicas) -> stop accepting
+ *        and reading, answer in-flight requests, complete delayed operations -> fetchers,
+ *        controller -> group coordinator -> flush + checkpoint + clean-shutdown marker ->
+ *        unregister, close the store.
  */
 import os from 'os';
 import type { Clock } from '../storage/clock';
 import { systemClock } from '../storage/clock';
 import { LogManager } from '../storage/log-manager';
-import { readMetaProperties } from '../storage/meta-properties';
 import { LocalMetadataStore } from '../coordinator/local-metadata-store';
 import type { ClusterMetadataStore } from '../coordinator/metadata-store';
 import type { BrokerConfig, LoadedConfig } from './config/config';
@@ -26,8 +32,11 @@ import type { BrokerServices, GroupCoordinatorSlot, Handler } from './handlers/d
 import { childLogger, type Logger } from './logger';
 import { MetadataCache } from './metadata/metadata-cache';
 import { ReplicaManager } from './replica/replica-manager';
+import { ReplicaLeadership } from './replica/leadership';
 import { SocketServer, type BoundListener } from './network/server';
-import { TopicAdmin } from './metadata/topic-admin';
+import { OFFSETS_TOPIC, TopicAdmin } from './metadata/topic-admin';
+import { BrokerMembership, resolveBrokerId } from './cluster/broker-registration';
+import { ClusterWiring, createMetadataStore, gracefulControlledShutdown } from './cluster/cluster-wiring';
 
 export interface BrokerOptions {
   loaded: LoadedConfig;
@@ -39,6 +48,9 @@ export interface BrokerOptions {
   groupCoordinatorFactory?: (services: BrokerServices) => GroupCoordinatorSlot | Promise<GroupCoordinatorSlot>;
 }
 
+/** How long start() waits for the controller's first UpdateMetadata naming this broker (ms). */
+const FIRST_METADATA_WAIT_MS = 60_000;
+
 export class Broker {
   readonly config: BrokerConfig;
   private readonly log: Logger;
@@ -46,6 +58,9 @@ export class Broker {
   private store: ClusterMetadataStore | undefined;
   private logManager: LogManager | undefined;
   private server: SocketServer | undefined;
+  private cluster: ClusterWiring | undefined;
+  private membership: BrokerMembership | undefined;
+  private isrTimer: ReturnType<typeof setInterval> | undefined;
   services: BrokerServices | undefined;
   bound: BoundListener[] = [];
   private stopping: Promise<void> | undefined;
@@ -56,32 +71,25 @@ export class Broker {
     this.clock = opts.clock ?? systemClock;
   }
 
-  private async resolveBrokerId(): Promise<number> {
-    if (this.config.brokerId >= 0) return this.config.brokerId;
-    for (const dir of this.config.logDirs) {
-      const meta = await readMetaProperties(dir).catch(() => null);
-      const id = meta?.get('broker.id');
-      if (id !== undefined && /^\d+$/.test(id)) return Number(id);
-    }
-    // Kafka's broker.id.generation.enable: ids above reserved.broker.max.id (default 1000).
-    return Number(this.config.explicit.get('reserved.broker.max.id') ?? '1000') + 1;
+  get clusterMode(): boolean {
+    return this.config.zookeeperConnect !== null;
   }
 
   async start(): Promise<void> {
     const cfg = this.config;
     for (const k of this.opts.loaded.unknownKeys) this.log.warn({ key: k }, `unknown config key '${k}' ignored`);
     for (const k of this.opts.loaded.ignoredKeys) this.log.info({ key: k }, `config key '${k}' is accepted but not needed by Gregor`);
-    if (cfg.zookeeperConnect) this.log.info({ zookeeper: cfg.zookeeperConnect }, 'zookeeper.connect is set but cluster mode is not available yet: running single-node with the embedded metadata store');
 
-    const brokerId = await this.resolveBrokerId();
     const primaryDir = cfg.logDirs[0]!;
     await ensureDir(primaryDir);
-    const store = new LocalMetadataStore(metadataFileIn(primaryDir));
-    await store.start();
+    const store = cfg.zookeeperConnect !== null ? createMetadataStore(cfg, childLogger(this.log, 'zookeeper')) : new LocalMetadataStore(metadataFileIn(primaryDir));
     this.store = store;
+    await store.start();
+    const brokerId = await resolveBrokerId(cfg, store);
     const dynamicConfig = new DynamicBrokerConfig(cfg, store, brokerId, childLogger(this.log, 'dynamic-config'));
     const current = (): BrokerConfig => dynamicConfig.current();
     const configAdmin = new ConfigAdmin(dynamicConfig, store, brokerId);
+    const logConfigOf = (topic: string): ReturnType<ConfigAdmin['logConfigFor']> => configAdmin.logConfigFor(store.topic(topic)?.configs ?? {});
     this.logManager = await LogManager.open({
       logDirs: [...cfg.logDirs],
       defaultConfig: configAdmin.logConfigFor({}),
@@ -89,12 +97,15 @@ export class Broker {
       logger: childLogger(this.log, 'log-manager'),
       brokerId,
       clusterId: store.clusterId(),
-      configFor: (topic) => configAdmin.logConfigFor(store.topic(topic)?.configs ?? {}),
+      configFor: logConfigOf,
       retentionCheckIntervalMs: cfg.logRetentionCheckIntervalMs,
     });
     const replicaManager = new ReplicaManager(this.logManager, brokerId, this.clock, childLogger(this.log, 'replica-manager'));
     configAdmin.onTopicConfigChange = (topic, lc) => replicaManager.updateLogConfig(topic, lc);
-    const topicAdmin = new TopicAdmin(current, store, replicaManager, configAdmin, brokerId, childLogger(this.log, 'topic-admin'));
+    const metadataCache = new MetadataCache(store, brokerId);
+    const cluster = new ClusterWiring(cfg, brokerId, store, metadataCache, this.clock, this.log);
+    this.cluster = cluster;
+    const leadership = new ReplicaLeadership(replicaManager, cluster.fetchers, logConfigOf, this.clock, childLogger(this.log, 'leadership'));
     const handlers = [...HANDLERS, ...(this.opts.extraHandlers ?? [])];
     const services: BrokerServices = {
       brokerId,
@@ -103,18 +114,21 @@ export class Broker {
       clock: this.clock,
       logger: this.log,
       metadata: store,
-      metadataCache: new MetadataCache(store, brokerId),
+      metadataCache,
       replicaManager,
-      topicAdmin,
+      leadership,
+      controller: cluster.controller,
+      topicAdmin: new TopicAdmin(current, store, metadataCache, childLogger(this.log, 'topic-admin'), !this.clusterMode),
       configAdmin,
       fetchSessions: new FetchSessionCache(cfg.maxIncrementalFetchSessionCacheSlots, this.clock),
       apiVersions: apiVersionsOf(handlers),
       groupCoordinator: undefined,
     };
     this.services = services;
-    await topicAdmin.loadAll();
+    const dispatcher = new Dispatcher(handlers, services, this.clock);
+    cluster.connect(dispatcher, replicaManager, () => leadership.brokerEpoch);
 
-    this.server = new SocketServer(cfg, current, new Dispatcher(handlers, services, this.clock), this.log);
+    this.server = new SocketServer(cfg, current, dispatcher, this.log);
     this.bound = await this.server.start();
     const advertised = cfg.advertisedListeners.map((a) => {
       const b = this.bound.find((x) => x.listener.name === a.name);
@@ -126,14 +140,30 @@ export class Broker {
         port: a.port === 0 || sameAsBound ? (b?.port ?? a.port) : a.port,
       };
     });
-    await store.registerBroker({ brokerId, endpoints: advertised, rack: cfg.rack });
-    this.logManager.startBackgroundTasks();
+    this.membership = new BrokerMembership(store, brokerId, advertised, cfg.rack, (r) => (leadership.brokerEpoch = r.brokerEpoch), this.clock, childLogger(this.log, 'membership'));
+    await this.membership.register();
+
     const factory = this.opts.groupCoordinatorFactory ?? createGroupCoordinator;
-    services.groupCoordinator = await factory(services);
-    await services.groupCoordinator.startup?.();
+    const gc = await factory(services);
+    services.groupCoordinator = gc;
+    leadership.addListener({
+      onBecomeLeader: (p) => {
+        if (p.topic === OFFSETS_TOPIC) void gc.onElection?.(p.partition, p.leaderEpoch);
+      },
+      onResign: (topic, partition) => {
+        if (topic === OFFSETS_TOPIC) void gc.onResignation?.(partition);
+      },
+    });
+    await cluster.controller.startup();
+    await cluster.waitForMetadata(FIRST_METADATA_WAIT_MS, store, !this.clusterMode);
+    this.isrTimer = setInterval(() => replicaManager.shrinkIsrs(cfg.replicaLagTimeMaxMs), Math.max(100, cfg.replicaLagTimeMaxMs / 2));
+    this.isrTimer.unref();
+    this.logManager.startBackgroundTasks();
+    await gc.startup?.();
+    const mode = this.clusterMode ? `cluster member (ZooKeeper ${cfg.zookeeperConnect})` : 'single-node (embedded metadata store)';
     this.log.info(
-      { brokerId, listeners: advertised.map((e) => `${e.listenerName}://${e.host}:${e.port}`), logDirs: cfg.logDirs, mode: 'single-node (embedded metadata store)', clusterId: store.clusterId() },
-      `Gregor broker ${brokerId} started: listening on ${this.bound.map((b) => `${b.listener.name}://${b.host || '0.0.0.0'}:${b.port}`).join(', ')}, data in ${cfg.logDirs.join(', ')}, single-node mode`,
+      { brokerId, listeners: advertised.map((e) => `${e.listenerName}://${e.host}:${e.port}`), logDirs: cfg.logDirs, mode, clusterId: store.clusterId() },
+      `Gregor broker ${brokerId} started: listening on ${this.bound.map((b) => `${b.listener.name}://${b.host || '0.0.0.0'}:${b.port}`).join(', ')}, data in ${cfg.logDirs.join(', ')}, ${mode}`,
     );
   }
 
@@ -145,15 +175,20 @@ export class Broker {
 
   private async doStop(): Promise<void> {
     this.log.info('broker shutting down');
+    if (this.isrTimer) clearInterval(this.isrTimer);
+    if (this.cluster && this.services && this.clusterMode && this.config.controlledShutdownEnable) {
+      await gracefulControlledShutdown(this.cluster, this.services, this.config, this.log);
+    }
     // Delayed fetches/produces answer now with what they have, then connections drain.
     await this.server?.stop(5000, () => {
       this.services?.replicaManager.fetchPurgatory.shutdown();
       this.services?.replicaManager.producePurgatory.shutdown();
     });
+    await this.cluster?.shutdown();
     await this.services?.groupCoordinator?.shutdown?.();
     await this.services?.replicaManager.shutdown();
     await this.logManager?.shutdown();
-    if (this.services) await this.store?.unregisterBroker(this.services.brokerId);
+    await this.membership?.unregister();
     await this.store?.close();
     this.log.info('broker stopped');
   }

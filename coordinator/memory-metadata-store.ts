@@ -1,18 +1,29 @@
 /**
- * ClusterMetadataStore kept in memory. Used directly by unit tests, and as the base of the
- * embedded LocalMetadataStore, which persists a snapshot after every write (`afterWrite`).
- * All writes are serialised on one promise chain, so a snapshot always reflects a prefix of writes.
+ * ClusterMetadataStore kept in memory, with the semantics of the ZooKeeper store: one session
+ * holds the broker registrations and /controller made through it (several broker ids may be
+ * registered through one store), the controller epoch and its version start at 0 and both grow
+ * by one per election, and broker epochs grow with every new registration. Used directly by
+ * unit tests, and as the base of the embedded LocalMetadataStore, which persists a snapshot after
+ * every write (`afterWrite`).
+ *
+ * All writes run one at a time on one promise chain: a change is applied to the state, then
+ * persisted, then announced, so a snapshot always reflects a prefix of the writes.
  */
 import { randomBytes } from 'crypto';
-import { ErrorCode, KafkaError } from '../protocol/errors';
-import type {
-  BrokerRegistration,
-  ClusterMetadataStore,
-  MetadataEvent,
-  NewTopic,
-  PartitionState,
-  TopicMetadata,
+import {
+  ControllerMovedError,
+  type BrokerRegistration,
+  type BrokerRegistrationInput,
+  type ClusterMetadataStore,
+  type ControllerFence,
+  type MetadataEvent,
+  type NewTopic,
+  type PartitionState,
+  type PartitionStateUpdate,
+  type PartitionStateWriteResult,
+  type TopicMetadata,
 } from './metadata-store';
+import { MetadataView, assignmentWithAdded, freezeTopic, topicExists, unknownTopic, type PartitionMap } from './metadata-view';
 
 /** A random UUID in Kafka's 22-char base64url form (never the zero or reserved ids). */
 export function randomUuid(): string {
@@ -23,140 +34,206 @@ export function randomUuid(): string {
   }
 }
 
+/** The persistent state, as the local store writes it (version 2). */
 export interface MetadataSnapshot {
-  version: 1;
+  version: 2;
   clusterId: string;
-  topics: { name: string; topicId: string; assignment: Record<string, number[]>; configs: Record<string, string>; isInternal: boolean }[];
+  topics: {
+    name: string;
+    topicId: string;
+    assignment: Record<string, number[]>;
+    addingReplicas: Record<string, number[]>;
+    removingReplicas: Record<string, number[]>;
+    configs: Record<string, string>;
+    isInternal: boolean;
+  }[];
+  /** Keyed `<topic>/<partition>`. */
   partitionStates: Record<string, PartitionState>;
   brokerConfigs: Record<string, Record<string, string>>;
+  topicsMarkedForDeletion: string[];
+  /** /controller_epoch: the epoch and its znode version. */
+  controllerEpoch: { epoch: number; version: number };
+  /** The last broker epoch handed out (decimal string: a bigint). */
+  lastBrokerEpoch: string;
+  /** The last value of /brokers/seqid. */
+  brokerSequence: number;
 }
 
+type Change<R> = () => { result: R; events: MetadataEvent[] };
+
 export class MemoryMetadataStore implements ClusterMetadataStore {
-  protected cluster: string;
-  protected readonly brokers = new Map<number, BrokerRegistration>();
-  protected readonly topicsByName = new Map<string, TopicMetadata>();
-  protected readonly topicsById = new Map<string, TopicMetadata>();
+  protected readonly view = new MetadataView();
   protected readonly states = new Map<string, PartitionState>();
-  protected readonly brokerCfgs = new Map<string, Record<string, string>>();
+  protected controllerEpoch = 0;
+  protected epochVersion = 0;
+  protected lastBrokerEpoch = 0n;
+  protected brokerSequence = 0;
   private readonly listeners = new Set<(e: MetadataEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(clusterId?: string) {
-    this.cluster = clusterId ?? randomUuid();
+    this.view.clusterId = clusterId ?? randomUuid();
   }
 
   async start(): Promise<void> {}
+
+  /** Ends the session: the registrations and /controller made through this store go, silently. */
   async close(): Promise<void> {
     await this.chain.catch(() => undefined);
+    this.view.replaceBrokers([]);
+    this.view.setController(-1);
   }
 
   /** Hook for persistence; runs inside the write chain after each write's in-memory change. */
   protected async afterWrite(): Promise<void> {}
 
   clusterId(): string {
-    return this.cluster;
-  }
-  controllerId(): number {
-    const first = [...this.brokers.keys()].sort((a, b) => a - b)[0];
-    return first ?? -1;
+    return this.view.clusterId;
   }
 
-  async registerBroker(reg: BrokerRegistration): Promise<void> {
-    this.brokers.set(reg.brokerId, reg);
-    this.emit({ type: 'broker-changed', brokerId: reg.brokerId });
+  // ---- brokers ---------------------------------------------------------------------------
+  registerBroker(input: BrokerRegistrationInput): Promise<BrokerRegistration> {
+    return this.write(() => {
+      // Registering again in the same session keeps the epoch (ZooKeeper: the znode is ours already).
+      const brokerEpoch = this.view.broker(input.brokerId)?.brokerEpoch ?? ++this.lastBrokerEpoch;
+      const reg: BrokerRegistration = { brokerId: input.brokerId, endpoints: input.endpoints, rack: input.rack, brokerEpoch };
+      const events = this.view.putBroker(reg);
+      return { result: this.view.broker(input.brokerId)!, events };
+    });
   }
-  async unregisterBroker(brokerId: number): Promise<void> {
-    this.brokers.delete(brokerId);
-    this.emit({ type: 'broker-changed', brokerId });
+
+  unregisterBroker(brokerId: number): Promise<void> {
+    return this.write(() => ({ result: undefined, events: this.view.removeBroker(brokerId) }), false);
   }
+
   liveBrokers(): readonly BrokerRegistration[] {
-    return [...this.brokers.values()].sort((a, b) => a.brokerId - b.brokerId);
+    return this.view.liveBrokers();
   }
 
+  nextBrokerSequence(): Promise<number> {
+    return this.write(() => ({ result: ++this.brokerSequence, events: [] }));
+  }
+
+  /**
+   * Test hook: what a ZooKeeper session expiry does. Every registration and /controller made
+   * through this store disappear; then a new session is usable.
+   */
+  expireSession(): Promise<void> {
+    return this.write(
+      () => ({
+        result: undefined,
+        events: [{ type: 'session', state: 'expired' }, ...this.view.replaceBrokers([]), ...this.view.setController(-1), { type: 'session', state: 'connected' }],
+      }),
+      false,
+    );
+  }
+
+  // ---- controller --------------------------------------------------------------------------
+  controllerId(): number {
+    return this.view.controllerId();
+  }
+
+  tryElectController(brokerId: number): Promise<ControllerFence | null> {
+    return this.write(() => {
+      if (this.view.controllerId() !== -1) return { result: null, events: [] };
+      this.controllerEpoch++;
+      this.epochVersion++;
+      return { result: { controllerEpoch: this.controllerEpoch, epochVersion: this.epochVersion }, events: this.view.setController(brokerId) };
+    });
+  }
+
+  resignController(brokerId: number): Promise<void> {
+    return this.write(() => ({ result: undefined, events: this.view.controllerId() === brokerId ? this.view.setController(-1) : [] }), false);
+  }
+
+  // ---- topics --------------------------------------------------------------------------------
   topics(): readonly TopicMetadata[] {
-    return [...this.topicsByName.values()];
+    return this.view.topics();
   }
   topic(name: string): TopicMetadata | undefined {
-    return this.topicsByName.get(name);
+    return this.view.topic(name);
   }
   topicById(topicId: string): TopicMetadata | undefined {
-    return this.topicsById.get(topicId);
+    return this.view.topicById(topicId);
+  }
+  topicsMarkedForDeletion(): readonly string[] {
+    return this.view.topicsMarkedForDeletion();
   }
 
   createTopic(t: NewTopic): Promise<TopicMetadata> {
     return this.write(() => {
-      if (this.topicsByName.has(t.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
-      const topic: TopicMetadata = Object.freeze({
-        name: t.name,
-        topicId: t.topicId,
-        assignment: new Map(t.assignment),
-        configs: Object.freeze({ ...t.configs }),
-        isInternal: t.isInternal ?? false,
-      });
-      this.topicsByName.set(t.name, topic);
-      this.topicsById.set(t.topicId, topic);
-      return { result: topic, event: { type: 'topic-created', topic } };
+      if (this.view.topic(t.name)) throw topicExists(t.name);
+      const events = this.view.putTopic({ ...t, addingReplicas: new Map(), removingReplicas: new Map(), isInternal: t.isInternal ?? false });
+      return { result: this.view.topic(t.name)!, events };
     });
   }
 
-  deleteTopic(name: string): Promise<TopicMetadata> {
-    return this.write(() => {
-      const topic = this.requireTopic(name);
-      this.topicsByName.delete(name);
-      this.topicsById.delete(topic.topicId);
-      for (const p of topic.assignment.keys()) this.states.delete(stateKey(name, p));
-      return { result: topic, event: { type: 'topic-deleted', topic } };
-    });
-  }
-
-  addPartitions(name: string, added: ReadonlyMap<number, readonly number[]>): Promise<TopicMetadata> {
+  addPartitions(name: string, added: PartitionMap): Promise<TopicMetadata> {
     return this.write(() => {
       const old = this.requireTopic(name);
-      const assignment = new Map(old.assignment);
-      for (const [p, replicas] of added) {
-        if (assignment.has(p)) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Partition ${p} of '${name}' already exists.`);
-        assignment.set(p, replicas);
-      }
-      const topic: TopicMetadata = Object.freeze({ ...old, assignment });
-      this.topicsByName.set(name, topic);
-      this.topicsById.set(topic.topicId, topic);
-      return { result: topic, event: { type: 'partitions-added', topic, partitions: [...added.keys()] } };
+      return this.replaceTopic({ ...old, assignment: assignmentWithAdded(old, added) });
     });
   }
 
   setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicMetadata> {
+    return this.write(() => this.replaceTopic({ ...this.requireTopic(name), configs }));
+  }
+
+  markTopicForDeletion(name: string): Promise<void> {
     return this.write(() => {
-      const old = this.requireTopic(name);
-      const topic: TopicMetadata = Object.freeze({ ...old, configs: Object.freeze({ ...configs }) });
-      this.topicsByName.set(name, topic);
-      this.topicsById.set(topic.topicId, topic);
-      return { result: topic, event: { type: 'topic-config-changed', topic } };
+      this.requireTopic(name);
+      return { result: undefined, events: this.view.setMarks([...this.view.topicsMarkedForDeletion(), name]) };
     });
   }
 
+  deleteTopic(fence: ControllerFence, name: string): Promise<void> {
+    return this.write(() => {
+      this.checkFence(fence);
+      for (const key of [...this.states.keys()]) if (key.slice(0, key.lastIndexOf('/')) === name) this.states.delete(key);
+      const events = [...this.view.removeTopic(name), ...this.view.setMarks(this.view.topicsMarkedForDeletion().filter((t) => t !== name))];
+      return { result: undefined, events };
+    });
+  }
+
+  setAssignment(fence: ControllerFence, name: string, assignment: PartitionMap, adding: PartitionMap, removing: PartitionMap): Promise<TopicMetadata> {
+    return this.write(() => {
+      this.checkFence(fence);
+      return this.replaceTopic({ ...this.requireTopic(name), assignment, addingReplicas: adding, removingReplicas: removing });
+    });
+  }
+
+  // ---- configs -------------------------------------------------------------------------------
   brokerConfigs(brokerId: number | null): Readonly<Record<string, string>> {
-    return this.brokerCfgs.get(brokerId === null ? '<default>' : String(brokerId)) ?? {};
+    return this.view.brokerConfigs(brokerId);
   }
 
   setBrokerConfigs(brokerId: number | null, configs: Readonly<Record<string, string>>): Promise<void> {
-    return this.write(() => {
-      this.brokerCfgs.set(brokerId === null ? '<default>' : String(brokerId), { ...configs });
-      return { result: undefined, event: { type: 'broker-config-changed', brokerId } };
-    });
+    return this.write(() => ({ result: undefined, events: this.view.setBrokerConfigs(brokerId, configs) }));
   }
 
-  partitionState(topic: string, partition: number): PartitionState | undefined {
-    return this.states.get(stateKey(topic, partition));
+  // ---- partition states ------------------------------------------------------------------
+  async readPartitionStates(topic: string): Promise<ReadonlyMap<number, PartitionState>> {
+    const out = new Map<number, PartitionState>();
+    for (const [key, s] of this.states) {
+      const slash = key.lastIndexOf('/');
+      if (key.slice(0, slash) === topic) out.set(Number(key.slice(slash + 1)), s);
+    }
+    return new Map([...out].sort((a, b) => a[0] - b[0]));
   }
 
-  setPartitionState(topic: string, partition: number, state: Omit<PartitionState, 'version'>): Promise<PartitionState> {
+  writePartitionStates(fence: ControllerFence, updates: readonly PartitionStateUpdate[]): Promise<PartitionStateWriteResult[]> {
     return this.write(() => {
-      const t = this.topicsByName.get(topic);
-      if (!t || !t.assignment.has(partition)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      const prev = this.states.get(stateKey(topic, partition));
-      const next: PartitionState = Object.freeze({ ...state, isr: Object.freeze([...state.isr]), version: (prev?.version ?? -1) + 1 });
-      this.states.set(stateKey(topic, partition), next);
-      return { result: next, event: { type: 'partition-state-changed', topic, partition, state: next } };
+      this.checkFence(fence);
+      const results = updates.map((u): PartitionStateWriteResult => {
+        const key = stateKey(u.topic, u.partition);
+        const current = this.states.get(key);
+        if (!this.view.topic(u.topic)?.assignment.has(u.partition)) return { ok: false, current: undefined };
+        if (u.expectedVersion === -1 ? current !== undefined : current?.version !== u.expectedVersion) return { ok: false, current };
+        const state: PartitionState = Object.freeze({ ...u.state, isr: Object.freeze([...u.state.isr]), version: u.expectedVersion + 1 });
+        this.states.set(key, state);
+        return { ok: true, state };
+      });
+      return { result: results, events: [] };
     });
   }
 
@@ -165,57 +242,73 @@ export class MemoryMetadataStore implements ClusterMetadataStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** The persistent part of the state. */
+  // ---- persistence ---------------------------------------------------------------------------
+  /** The persistent part of the state (registrations and /controller are ephemeral). */
   protected snapshot(): MetadataSnapshot {
+    const partitionMap = (m: PartitionMap) => Object.fromEntries([...m].map(([p, r]) => [String(p), [...r]]));
     return {
-      version: 1,
-      clusterId: this.cluster,
-      topics: this.topics().map((t) => ({
+      version: 2,
+      clusterId: this.view.clusterId,
+      topics: this.view.topics().map((t) => ({
         name: t.name,
         topicId: t.topicId,
-        assignment: Object.fromEntries([...t.assignment].map(([p, r]) => [String(p), [...r]])),
+        assignment: partitionMap(t.assignment),
+        addingReplicas: partitionMap(t.addingReplicas),
+        removingReplicas: partitionMap(t.removingReplicas),
         configs: { ...t.configs },
         isInternal: t.isInternal,
       })),
       partitionStates: Object.fromEntries(this.states),
-      brokerConfigs: Object.fromEntries(this.brokerCfgs),
+      brokerConfigs: Object.fromEntries(this.view.brokerConfigKeys().map((k) => [k, { ...this.view.brokerConfigs(k === '<default>' ? null : Number(k)) }])),
+      topicsMarkedForDeletion: [...this.view.topicsMarkedForDeletion()],
+      controllerEpoch: { epoch: this.controllerEpoch, version: this.epochVersion },
+      lastBrokerEpoch: this.lastBrokerEpoch.toString(),
+      brokerSequence: this.brokerSequence,
     };
   }
 
-  /** Replaces the state with a snapshot (load at startup). */
+  /** Loads a snapshot into a store that has not started (no listener hears it). */
   protected restore(s: MetadataSnapshot): void {
-    this.cluster = s.clusterId;
-    this.topicsByName.clear();
-    this.topicsById.clear();
+    const partitionMap = (r: Record<string, number[]>) => new Map(Object.entries(r).map(([p, replicas]) => [Number(p), replicas]));
+    this.view.clusterId = s.clusterId;
     for (const t of s.topics) {
-      const topic: TopicMetadata = Object.freeze({
-        name: t.name,
-        topicId: t.topicId,
-        assignment: new Map(Object.entries(t.assignment).map(([p, r]) => [Number(p), r])),
-        configs: Object.freeze({ ...t.configs }),
-        isInternal: t.isInternal,
-      });
-      this.topicsByName.set(t.name, topic);
-      this.topicsById.set(t.topicId, topic);
+      this.view.putTopic(
+        freezeTopic({ ...t, assignment: partitionMap(t.assignment), addingReplicas: partitionMap(t.addingReplicas), removingReplicas: partitionMap(t.removingReplicas) }),
+      );
     }
-    this.states.clear();
-    for (const [k, v] of Object.entries(s.partitionStates)) this.states.set(k, Object.freeze(v));
-    this.brokerCfgs.clear();
-    for (const [k, v] of Object.entries(s.brokerConfigs)) this.brokerCfgs.set(k, v);
+    for (const [k, v] of Object.entries(s.partitionStates)) this.states.set(k, Object.freeze({ ...v, isr: Object.freeze([...v.isr]) }));
+    for (const [k, v] of Object.entries(s.brokerConfigs)) this.view.setBrokerConfigs(k === '<default>' ? null : Number(k), v);
+    this.view.setMarks(s.topicsMarkedForDeletion);
+    this.controllerEpoch = s.controllerEpoch.epoch;
+    this.epochVersion = s.controllerEpoch.version;
+    this.lastBrokerEpoch = BigInt(s.lastBrokerEpoch);
+    this.brokerSequence = s.brokerSequence;
   }
 
+  // ---- internals -----------------------------------------------------------------------------
   private requireTopic(name: string): TopicMetadata {
-    const t = this.topicsByName.get(name);
-    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const t = this.view.topic(name);
+    if (!t) throw unknownTopic(name);
     return t;
   }
 
-  /** Runs a change on the write chain: apply in memory, persist, then notify listeners. */
-  private write<R>(change: () => { result: R; event: MetadataEvent }): Promise<R> {
+  private replaceTopic(t: TopicMetadata): { result: TopicMetadata; events: MetadataEvent[] } {
+    const events = this.view.putTopic(t);
+    return { result: this.view.topic(t.name)!, events };
+  }
+
+  private checkFence(fence: ControllerFence): void {
+    if (fence.epochVersion !== this.epochVersion) {
+      throw new ControllerMovedError(`controller epoch znode version is ${this.epochVersion}, the write carries ${fence.epochVersion}`);
+    }
+  }
+
+  /** Runs a change on the write chain: apply in memory, persist (when it changed persistent state), then notify. */
+  private write<R>(change: Change<R>, persists = true): Promise<R> {
     const run = this.chain.then(async () => {
-      const { result, event } = change();
-      await this.afterWrite();
-      this.emit(event);
+      const { result, events } = change();
+      if (persists) await this.afterWrite();
+      for (const e of events) this.emit(e);
       return result;
     });
     this.chain = run.catch(() => undefined);

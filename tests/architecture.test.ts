@@ -21,7 +21,7 @@ const RESTRICTED_MODULES: Record<string, string[]> = {
   'node-zookeeper-client': ['coordinator/zk/'],
   net: ['broker/network/server.ts', 'broker/network/connection.ts', 'replication/'],
   yargs: ['broker/main.ts'],
-  fs: ['storage/', 'protocol/gen/', 'broker/config/config-file.ts', 'broker/main.ts'],
+  fs: ['storage/', 'protocol/gen/', 'broker/config/config-file.ts', 'broker/main.ts', 'broker/dev-cluster/'],
 };
 
 function listTs(dir: string): string[] {

@@ -74,7 +74,7 @@ export class ConfigAdmin {
     private readonly brokerId: number,
   ) {
     store.onChange((e) => {
-      if (e.type !== 'partition-state-changed' && e.type !== 'broker-changed') this.intCache.clear();
+      if (e.type !== 'broker-changed' && e.type !== 'controller-changed' && e.type !== 'session') this.intCache.clear();
     });
   }
 

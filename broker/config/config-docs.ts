@@ -126,7 +126,23 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
     'Whether a background task moves partition leadership back to the preferred (first listed) replica when too many leaders sit elsewhere, ' +
     'as judged by leader.imbalance.per.broker.percentage every leader.imbalance.check.interval.seconds.',
   'num.replica.fetchers':
-    'In Kafka, the number of threads a follower uses to fetch from each source broker. ' + NO_EFFECT,
+    'How many replica fetchers (each with its own connection) a follower runs per source broker; a partition always uses the same one.',
+  'replica.fetch.backoff.ms':
+    'How long in milliseconds a follower waits before fetching a partition again after the fetch failed.',
+  'controller.socket.timeout.ms':
+    'The timeout in milliseconds of the controller\'s requests to brokers, and of brokers\' requests to the controller.',
+  'leader.imbalance.check.interval.seconds':
+    'How often, in seconds, the controller checks whether partition leadership should move back to preferred replicas.',
+  'leader.imbalance.per.broker.percentage':
+    'The share, in percent, of a broker\'s preferred partitions led elsewhere above which the controller moves them back.',
+  'controlled.shutdown.max.retries':
+    'How many times a broker that is shutting down asks the controller to move its leadership away before it stops anyway.',
+  'controlled.shutdown.retry.backoff.ms':
+    'How long in milliseconds a broker waits between two controlled shutdown attempts.',
+  'security.inter.broker.protocol':
+    'The security protocol brokers use to talk to each other when inter.broker.listener.name is unset: the listener of that name is used. Only PLAINTEXT is served.',
+  'zookeeper.max.in.flight.requests':
+    'In Kafka, the most unacknowledged requests a broker sends to ZooKeeper before it blocks. ' + NO_EFFECT,
   'replica.lag.time.max.ms':
     'A follower that has not fetched, or has not caught up with the leader\'s log end offset, for this many milliseconds is removed from the in-sync replica set.',
   'replica.fetch.max.bytes':

@@ -28,6 +28,13 @@ export interface BrokerConfig {
   readonly advertisedListeners: readonly Listener[];
   readonly logDirs: readonly string[];
   readonly zookeeperConnect: string | null;
+  readonly zookeeperSessionTimeoutMs: number;
+  /** zookeeper.connection.timeout.ms, or the session timeout when unset (as Kafka). */
+  readonly zookeeperConnectionTimeoutMs: number;
+  /** The listener brokers use for each other (inter.broker.listener.name or security.inter.broker.protocol). */
+  readonly interBrokerListenerName: string;
+  readonly brokerIdGenerationEnable: boolean;
+  readonly reservedBrokerMaxId: number;
   readonly numPartitions: number;
   readonly defaultReplicationFactor: number;
   readonly autoCreateTopicsEnable: boolean;
@@ -72,6 +79,21 @@ export interface BrokerConfig {
   readonly fetchMaxBytes: number;
   readonly maxIncrementalFetchSessionCacheSlots: number;
   readonly replicaLagTimeMaxMs: number;
+  readonly numReplicaFetchers: number;
+  readonly replicaFetchMaxBytes: number;
+  readonly replicaFetchWaitMaxMs: number;
+  readonly replicaFetchMinBytes: number;
+  readonly replicaFetchResponseMaxBytes: number;
+  readonly replicaFetchBackoffMs: number;
+  readonly replicaSocketTimeoutMs: number;
+  readonly controllerSocketTimeoutMs: number;
+  readonly uncleanLeaderElectionEnable: boolean;
+  readonly autoLeaderRebalanceEnable: boolean;
+  readonly leaderImbalanceCheckIntervalMs: number;
+  readonly leaderImbalancePerBrokerPercentage: number;
+  readonly controlledShutdownEnable: boolean;
+  readonly controlledShutdownMaxRetries: number;
+  readonly controlledShutdownRetryBackoffMs: number;
   readonly compressionType: string;
   /** Keys set explicitly (file or overrides) with their raw values; DescribeConfigs source STATIC_BROKER_CONFIG. */
   readonly explicit: ReadonlyMap<string, string>;
@@ -175,6 +197,10 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
       throw new ConfigError(`invalid value '${advertisedRaw}' for advertised.listeners: listener ${a.name} is not in listeners`);
     }
   }
+  const interBrokerListenerName = str('inter.broker.listener.name')?.toUpperCase() ?? str('security.inter.broker.protocol')!;
+  if (!listeners.some((l) => l.name === interBrokerListenerName)) {
+    throw new ConfigError(`invalid value '${interBrokerListenerName}' for inter.broker.listener.name: no listener of that name in listeners (${listeners.map((l) => l.name).join(', ')})`);
+  }
   const logDirsList = get('log.dirs') as readonly string[] | null;
   const logDirs = logDirsList && logDirsList.length > 0 ? [...logDirsList] : [str('log.dir') ?? '/tmp/kafka-logs'];
 
@@ -198,6 +224,11 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     advertisedListeners: Object.freeze(advertisedListeners),
     logDirs: Object.freeze(logDirs),
     zookeeperConnect: str('zookeeper.connect'),
+    zookeeperSessionTimeoutMs: num('zookeeper.session.timeout.ms'),
+    zookeeperConnectionTimeoutMs: optNum('zookeeper.connection.timeout.ms') ?? num('zookeeper.session.timeout.ms'),
+    interBrokerListenerName,
+    brokerIdGenerationEnable: bool('broker.id.generation.enable'),
+    reservedBrokerMaxId: num('reserved.broker.max.id'),
     numPartitions: num('num.partitions'),
     defaultReplicationFactor: num('default.replication.factor'),
     autoCreateTopicsEnable: bool('auto.create.topics.enable'),
@@ -241,6 +272,21 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     fetchMaxBytes: num('fetch.max.bytes'),
     maxIncrementalFetchSessionCacheSlots: num('max.incremental.fetch.session.cache.slots'),
     replicaLagTimeMaxMs: num('replica.lag.time.max.ms'),
+    numReplicaFetchers: num('num.replica.fetchers'),
+    replicaFetchMaxBytes: num('replica.fetch.max.bytes'),
+    replicaFetchWaitMaxMs: num('replica.fetch.wait.max.ms'),
+    replicaFetchMinBytes: num('replica.fetch.min.bytes'),
+    replicaFetchResponseMaxBytes: num('replica.fetch.response.max.bytes'),
+    replicaFetchBackoffMs: num('replica.fetch.backoff.ms'),
+    replicaSocketTimeoutMs: num('replica.socket.timeout.ms'),
+    controllerSocketTimeoutMs: num('controller.socket.timeout.ms'),
+    uncleanLeaderElectionEnable: bool('unclean.leader.election.enable'),
+    autoLeaderRebalanceEnable: bool('auto.leader.rebalance.enable'),
+    leaderImbalanceCheckIntervalMs: num('leader.imbalance.check.interval.seconds') * 1000,
+    leaderImbalancePerBrokerPercentage: num('leader.imbalance.per.broker.percentage'),
+    controlledShutdownEnable: bool('controlled.shutdown.enable'),
+    controlledShutdownMaxRetries: num('controlled.shutdown.max.retries'),
+    controlledShutdownRetryBackoffMs: num('controlled.shutdown.retry.backoff.ms'),
     compressionType: str('compression.type') ?? 'producer',
     explicit,
   });

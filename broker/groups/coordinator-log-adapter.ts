@@ -24,7 +24,8 @@ export class ReplicaCoordinatorLog implements CoordinatorLog {
   async read(partition: number, fromOffset: bigint, maxBytes: number): Promise<Buffer> {
     const p = this.replicas.leaderPartition(OFFSETS_TOPIC, partition);
     if (fromOffset >= p.highWatermark) return Buffer.alloc(0);
-    return (await p.read(fromOffset, maxBytes, 0, true)).records;
+    const read = await p.fetchRecords({ fetchOffset: fromOffset, maxBytes, minOneBatch: true, isolation: 0, currentLeaderEpoch: -1, lastFetchedEpoch: -1, replicaId: -1, nowMs: 0 });
+    return read.records;
   }
 
   async startOffset(partition: number): Promise<bigint> {

@@ -14,10 +14,10 @@ export function createGroupCoordinator(services: BrokerServices): GroupCoordinat
   const log = childLogger(services.logger, 'group-coordinator');
   const rm = services.replicaManager;
   return new GroupCoordinator({
-    log: new ReplicaCoordinatorLog(rm, cfg.offsetsCommitTimeoutMs),
+    log: new ReplicaCoordinatorLog(rm, cfg.offsetsCommitTimeoutMs, () => services.configAdmin.topicInt(OFFSETS_TOPIC, 'min.insync.replicas')),
     clock: services.clock,
     config: {
-      offsetsTopicNumPartitions: services.metadataCache.topic(OFFSETS_TOPIC)?.assignment.size ?? cfg.offsetsTopicNumPartitions,
+      offsetsTopicNumPartitions: services.metadata.topic(OFFSETS_TOPIC)?.assignment.size ?? cfg.offsetsTopicNumPartitions,
       groupMinSessionTimeoutMs: cfg.groupMinSessionTimeoutMs,
       groupMaxSessionTimeoutMs: cfg.groupMaxSessionTimeoutMs,
       groupInitialRebalanceDelayMs: cfg.groupInitialRebalanceDelayMs,

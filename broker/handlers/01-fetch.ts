@@ -30,7 +30,7 @@
  * * v12: flexible, diverging epoch   * v13: topic ids   * v15: replicaState   * v16: nodeEndpoints
  * * v17: replicaDirectoryId (KIP-853, follower fetches only; consumers behave as at v16)
  */
-import { ErrorCode, errorCodeOf } from '../../protocol/errors';
+import { ErrorCode } from '../../protocol/errors';
 import { ApiKey } from '../../protocol/generated/api-keys';
 import { readFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request';
 import {
@@ -42,9 +42,8 @@ import {
   type FetchableTopicResponse,
   type PartitionData,
 } from '../../protocol/generated/fetch-response';
-import type { FetchWatch } from '../replica/delayed-ops';
 import { sessionKey, type SessionPartition } from '../replica/fetch-session';
-import type { IsolationLevel, Partition } from '../replica/partition';
+import type { IsolationLevel } from '../replica/partition';
 import { defineHandler, type HandlerContext } from './define-handler';
 import { ZERO_UUID } from './03-metadata';
 import { downConvertFetched } from '../replica/legacy-records';
@@ -56,9 +55,8 @@ const INITIAL_EPOCH = 0;
 interface ReadOutcome {
   sp: SessionPartition;
   data: PartitionData;
-  partition: Partition | undefined;
-  /** partition.appendedBytes just before the read (so appends during the read count). */
-  appendedBefore: number;
+  /** True when a local replica was read (false on error). */
+  read: boolean;
 }
 
 /** Builds the list of partitions to read, applying the session protocol. */
@@ -78,6 +76,7 @@ function planSession(ctx: HandlerContext, req: FetchRequest): { list: SessionPar
         fetchOffset: p.fetchOffset,
         maxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1,
+        lastFetchedEpoch: v >= 12 ? p.lastFetchedEpoch : -1,
         lastHighWatermark: -2n,
         lastStableOffset: -2n,
         lastLogStartOffset: -2n,
@@ -101,6 +100,7 @@ function planSession(ctx: HandlerContext, req: FetchRequest): { list: SessionPar
       cached.fetchOffset = sp.fetchOffset;
       cached.maxBytes = sp.maxBytes;
       cached.currentLeaderEpoch = sp.currentLeaderEpoch;
+      cached.lastFetchedEpoch = sp.lastFetchedEpoch;
     } else {
       session.partitions.set(k, sp);
     }
@@ -116,49 +116,44 @@ function errorData(index: number, code: ErrorCode): PartitionData {
   return { ...defaultPartitionData(), partitionIndex: index, errorCode: code, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY };
 }
 
-/** Reads every partition once, honouring the byte limits. */
-async function readAll(ctx: HandlerContext, list: readonly SessionPartition[], maxBytes: number, isolation: IsolationLevel): Promise<{ outcomes: ReadOutcome[]; bytes: number; failed: boolean }> {
-  const rm = ctx.services.replicaManager;
-  let remaining = maxBytes;
-  let bytes = 0;
-  let failed = false;
-  let minOneBatch = ctx.apiVersion >= 3; // v0-v2: hard byte limits (Kafka's hardMaxBytesLimit)
-  const outcomes: ReadOutcome[] = [];
-  for (const sp of list) {
-    let partition: Partition | undefined;
-    let data: PartitionData;
-    let appendedBefore = 0;
-    try {
-      if (sp.topic === '') {
-        data = errorData(sp.partition, ErrorCode.UNKNOWN_TOPIC_ID);
-      } else {
-        partition = rm.leaderPartition(sp.topic, sp.partition, sp.currentLeaderEpoch);
-        appendedBefore = partition.appendedBytes;
-        const limit = Math.max(0, Math.min(sp.maxBytes, remaining));
-        const r = await partition.read(sp.fetchOffset, limit, isolation, minOneBatch, sp.currentLeaderEpoch);
-        if (r.records.length > 0) minOneBatch = false;
-        remaining -= r.records.length;
-        bytes += r.records.length;
-        data = {
-          ...defaultPartitionData(),
-          partitionIndex: sp.partition,
-          errorCode: ErrorCode.NONE,
-          highWatermark: r.highWatermark,
-          lastStableOffset: r.lastStableOffset,
-          logStartOffset: r.logStartOffset,
-          abortedTransactions: isolation === 1 ? [] : null,
-          records: r.records,
-        };
-      }
-    } catch (e) {
-      const code = errorCodeOf(e);
-      if (code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.log.error({ err: e, tp: `${sp.topic}-${sp.partition}` }, 'fetch read failed');
-      data = errorData(sp.partition, code);
-    }
-    if (data.errorCode !== ErrorCode.NONE) failed = true;
-    outcomes.push({ sp, data, partition, appendedBefore });
-  }
-  return { outcomes, bytes, failed };
+/** Fetch's replica id: the top-level field below v15, ReplicaState from v15 (KIP-903); -1 for consumers. */
+function replicaIdOf(req: FetchRequest, version: number): number {
+  return version >= 15 ? req.replicaState.replicaId : req.replicaId;
+}
+
+/** Reads every partition through the replica manager (which also waits for min.bytes). */
+async function fetchAll(ctx: HandlerContext, req: FetchRequest, list: readonly SessionPartition[]): Promise<ReadOutcome[]> {
+  const isolation: IsolationLevel = req.isolationLevel === 1 ? 1 : 0;
+  const replicaId = replicaIdOf(req, ctx.apiVersion);
+  const maxBytes = Math.min(req.maxBytes > 0 ? req.maxBytes : 0x7fffffff, replicaId >= 0 ? ctx.services.config.replicaFetchResponseMaxBytes : ctx.services.config.fetchMaxBytes);
+  const results = await ctx.services.replicaManager.fetchMessages(
+    { replicaId, maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation, minOneBatch: ctx.apiVersion >= 3 },
+    list.map((sp) => ({
+      topic: sp.topic,
+      partition: sp.partition,
+      fetchOffset: sp.fetchOffset,
+      maxBytes: sp.maxBytes,
+      currentLeaderEpoch: sp.currentLeaderEpoch,
+      lastFetchedEpoch: sp.lastFetchedEpoch,
+      errorCode: sp.topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID : undefined,
+    })),
+  );
+  return results.map((r, i) => {
+    const sp = list[i]!;
+    if (!r.read) return { sp, data: errorData(sp.partition, r.errorCode), read: false };
+    const data: PartitionData = {
+      ...defaultPartitionData(),
+      partitionIndex: sp.partition,
+      errorCode: ErrorCode.NONE,
+      highWatermark: r.read.highWatermark,
+      lastStableOffset: r.read.lastStableOffset,
+      logStartOffset: r.read.logStartOffset,
+      abortedTransactions: isolation === 1 ? [] : null,
+      records: r.read.records,
+    };
+    if (r.read.divergingEpoch) data.divergingEpoch = { ...data.divergingEpoch, epoch: r.read.divergingEpoch.epoch, endOffset: r.read.divergingEpoch.endOffset };
+    return { sp, data, read: true };
+  });
 }
 
 /** The topic configs that decide what an old fetch version may receive. */
@@ -178,7 +173,7 @@ function adaptToOldVersion(ctx: HandlerContext, outcomes: ReadOutcome[]): void {
   const toMagic = magicForFetchVersion(ctx.apiVersion);
   const settings = new Map<string, { zstd: boolean; downConversion: boolean }>();
   for (const o of outcomes) {
-    if (!o.partition) continue;
+    if (!o.read) continue;
     let s = settings.get(o.sp.topic);
     if (!s) settings.set(o.sp.topic, (s = legacyTopicSettings(ctx, o.sp.topic)));
     if (s.zstd) {
@@ -236,23 +231,12 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
   async handle(ctx, req) {
     const plan = planSession(ctx, req);
     if (plan.error !== ErrorCode.NONE) return { ...defaultFetchResponse(), errorCode: plan.error, sessionId: 0, responses: [] };
-    const isolation: IsolationLevel = req.isolationLevel === 1 ? 1 : 0;
-    const maxBytes = Math.min(req.maxBytes > 0 ? req.maxBytes : 0x7fffffff, ctx.services.config.fetchMaxBytes);
-    let read = await readAll(ctx, plan.list, maxBytes, isolation);
-    if (read.bytes < req.minBytes && req.maxWaitMs > 0 && !read.failed && plan.list.length > 0) {
-      const watches: FetchWatch[] = [];
-      for (const o of read.outcomes) {
-        if (o.partition) watches.push({ partition: o.partition, fetchOffset: o.sp.fetchOffset, appendedAtStart: o.appendedBefore });
-      }
-      if (watches.length > 0) {
-        await ctx.services.replicaManager.waitForFetch(watches, req.minBytes, read.bytes, req.maxWaitMs);
-        read = await readAll(ctx, plan.list, maxBytes, isolation);
-      }
-    } else if (plan.list.length === 0 && req.maxWaitMs > 0 && plan.incremental) {
+    if (plan.list.length === 0 && req.maxWaitMs > 0 && plan.incremental) {
       await new Promise<void>((r) => ctx.services.clock.setTimeout(r, Math.min(req.maxWaitMs, 500)));
     }
-    if (ctx.apiVersion < 10) adaptToOldVersion(ctx, read.outcomes);
-    return buildResponse(ctx, read.outcomes, plan.sessionId, plan.incremental);
+    const outcomes = await fetchAll(ctx, req, plan.list);
+    if (ctx.apiVersion < 10) adaptToOldVersion(ctx, outcomes);
+    return buildResponse(ctx, outcomes, plan.sessionId, plan.incremental);
   },
   errorResponse(req, code, ctx) {
     if (ctx.apiVersion >= 7) return { ...defaultFetchResponse(), errorCode: code, sessionId: 0, responses: [] };

@@ -6,6 +6,7 @@
  *   LSO (read_committed); -3 (max timestamp, v7+): offset of the record with the largest
  *   timestamp; -4 (earliest local, v8+): the log start offset; otherwise the first offset whose
  *   record timestamp is >= the given time, or offset -1 / timestamp -1 when there is none.
+ * * A follower or debug client (replicaId >= 0 or -2) gets the log end offset for latest.
  * * Per-partition errors: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER,
  *   FENCED/UNKNOWN_LEADER_EPOCH (v4+).
  *
@@ -32,6 +33,7 @@ const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
 
+/** isolation -1: a follower or debug client (replicaId >= 0 or -2), which sees the log end, as in Kafka. */
 async function lookup(ctx: HandlerContext, topic: string, p: ListOffsetsPartition, isolation: number): Promise<ListOffsetsPartitionResponse> {
   const out = { ...defaultListOffsetsPartitionResponse(), partitionIndex: p.partitionIndex };
   try {
@@ -45,7 +47,7 @@ async function lookup(ctx: HandlerContext, topic: string, p: ListOffsetsPartitio
       offset = partition.logStartOffset;
       leaderEpoch = r?.leaderEpoch ?? -1;
     } else if (p.timestamp === LATEST || p.timestamp === LATEST_TIERED) {
-      offset = isolation === 1 ? partition.lastStableOffset : partition.highWatermark;
+      offset = isolation === -1 ? partition.logEndOffset : isolation === 1 ? partition.lastStableOffset : partition.highWatermark;
       leaderEpoch = log.latestEpoch() ?? -1;
     } else if (p.timestamp === MAX_TIMESTAMP) {
       const r = await log.maxTimestampAndOffset();
@@ -80,7 +82,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
   write: writeListOffsetsResponse,
   size: sizeListOffsetsResponse,
   async handle(ctx, req) {
-    const isolation = ctx.apiVersion >= 2 ? req.isolationLevel : 0;
+    const isolation = req.replicaId !== -1 ? -1 : ctx.apiVersion >= 2 ? req.isolationLevel : 0;
     const topics = await Promise.all(
       req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => lookup(ctx, t.name, p, isolation))) })),
     );

@@ -40,6 +40,8 @@ import type { TopicAdmin } from '../metadata/topic-admin';
 import type { FetchSessionCache } from '../replica/fetch-session';
 import type { ConfigAdmin } from '../config/config-admin';
 import type { DynamicBrokerConfig } from '../config/dynamic-broker-config';
+import type { ReplicaLeadership } from '../replica/leadership';
+import type { Controller } from '../../coordinator/controller/controller';
 
 /** Returned by `handle` when no response frame must be written (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
@@ -70,6 +72,10 @@ export interface BrokerServices {
   readonly metadata: ClusterMetadataStore;
   readonly metadataCache: MetadataCache;
   readonly replicaManager: ReplicaManager;
+  /** Applies the controller's LeaderAndIsr / StopReplica. */
+  readonly leadership: ReplicaLeadership;
+  /** This broker's controller component (active only while elected). */
+  readonly controller: Controller;
   readonly topicAdmin: TopicAdmin;
   readonly configAdmin: ConfigAdmin;
   readonly fetchSessions: FetchSessionCache;

@@ -8,6 +8,10 @@ import { produceHandler } from './00-produce';
 import { fetchHandler } from './01-fetch';
 import { listOffsetsHandler } from './02-list-offsets';
 import { metadataHandler } from './03-metadata';
+import { leaderAndIsrHandler } from './04-leader-and-isr';
+import { stopReplicaHandler } from './05-stop-replica';
+import { updateMetadataHandler } from './06-update-metadata';
+import { controlledShutdownHandler } from './07-controlled-shutdown';
 import { offsetCommitHandler } from './08-offset-commit';
 import { offsetFetchHandler } from './09-offset-fetch';
 import { findCoordinatorHandler } from './10-find-coordinator';
@@ -30,12 +34,20 @@ import { offsetDeleteHandler } from './47-offset-delete';
 import { createPartitionsHandler } from './37-create-partitions';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
 import { describeClusterHandler } from './60-describe-cluster';
+import { electLeadersHandler } from './43-elect-leaders';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments';
+import { alterPartitionHandler } from './56-alter-partition';
 
 export const HANDLERS: readonly Handler[] = Object.freeze([
   produceHandler,
   fetchHandler,
   listOffsetsHandler,
   metadataHandler,
+  leaderAndIsrHandler,
+  stopReplicaHandler,
+  updateMetadataHandler,
+  controlledShutdownHandler,
   offsetCommitHandler,
   offsetFetchHandler,
   findCoordinatorHandler,
@@ -58,6 +70,10 @@ export const HANDLERS: readonly Handler[] = Object.freeze([
   incrementalAlterConfigsHandler,
   offsetDeleteHandler,
   describeClusterHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  alterPartitionHandler,
 ]);
 
 /** [apiKey, min, max] sorted by key: what ApiVersions advertises. */

@@ -1,7 +1,9 @@
 /**
- * TopicAdmin: creates, deletes and grows topics, and brings the local replicas in line with the
- * metadata store. On one node it also plays the controller's part: every replica is assigned
- * to this broker, which is the leader at epoch 0, ISR = [this broker].
+ * TopicAdmin: validates and writes topic creations, deletions and new partitions to the metadata
+ * store (as Kafka's ZooKeeper-mode AdminManager does), then waits until the controller has
+ * acted on them as seen in this broker's metadata cache: CreateTopics and CreatePartitions answer
+ * once every new partition has a leader (clients such as kafkajs rely on it), DeleteTopics once
+ * the topic left the cache. The controller assigns leaders and tells the replicas.
  *
  * Errors are Kafka's (KafkaError): INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS,
  * INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG,
@@ -14,7 +16,7 @@ import { validateTopicConfigs } from '../../coordinator/topic-config';
 import type { BrokerConfig } from '../config/config';
 import type { ConfigAdmin } from '../config/config-admin';
 import type { Logger } from '../logger';
-import type { ReplicaManager } from '../replica/replica-manager';
+import type { MetadataCache } from './metadata-cache';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
@@ -59,10 +61,16 @@ export class TopicAdmin {
     /** The current effective broker settings (num.partitions is read at each creation). */
     private readonly current: () => BrokerConfig,
     private readonly store: ClusterMetadataStore,
-    private readonly replicas: ReplicaManager,
-    private readonly configs: ConfigAdmin,
-    private readonly brokerId: number,
+    private readonly cache: MetadataCache,
     private readonly log: Logger,
+    /**
+     * One node: internal topics get at most as many replicas as there are brokers. In a cluster
+     * their creation fails (COORDINATOR_NOT_AVAILABLE to FindCoordinator) until enough brokers
+     * are alive, as in Kafka.
+     */
+    private readonly capInternalReplication: boolean,
+    /** How long a creation or deletion waits for the controller (ms). */
+    private readonly waitMs = 30_000,
   ) {}
 
   isInternal(name: string): boolean {
@@ -99,7 +107,7 @@ export class TopicAdmin {
     if (validateOnly) return { topicId: '', numPartitions: assignment.size, replicationFactor: rf, configs };
     const creation = (async () => {
       const topic = await this.store.createTopic({ name: spec.name, topicId: randomUuid(), assignment, configs, isInternal: internal || this.isInternal(spec.name) });
-      await this.startPartitions(topic, [...assignment.keys()]);
+      await this.waitForLeaders(spec.name, [...assignment.keys()]);
       this.log.info({ topic: spec.name, partitions: assignment.size, rf }, `created topic ${spec.name}`);
       return topic;
     })();
@@ -114,7 +122,7 @@ export class TopicAdmin {
 
   /** Metadata auto-creation: num.partitions and default.replication.factor. */
   async autoCreate(name: string): Promise<TopicMetadata | undefined> {
-    const existing = this.store.topic(name);
+    const existing = this.cache.topic(name);
     if (existing) return existing;
     if (name === OFFSETS_TOPIC) return this.ensureOffsetsTopic();
     await this.createTopic({ name, numPartitions: -1, replicationFactor: -1, assignments: new Map(), configs: {} }, false).catch((e: unknown) => {
@@ -125,10 +133,11 @@ export class TopicAdmin {
 
   /** Creates __consumer_offsets if missing (RF capped at the live brokers) and returns it. */
   async ensureOffsetsTopic(): Promise<TopicMetadata> {
-    const existing = this.store.topic(OFFSETS_TOPIC);
+    const existing = this.cache.topic(OFFSETS_TOPIC);
     if (existing) return existing;
     const brokers = this.store.liveBrokers().length;
-    const rf = Math.max(1, Math.min(this.current().offsetsTopicReplicationFactor, brokers));
+    const wanted = this.current().offsetsTopicReplicationFactor;
+    const rf = this.capInternalReplication ? Math.max(1, Math.min(wanted, brokers)) : wanted;
     await this.createTopic(
       {
         name: OFFSETS_TOPIC,
@@ -148,9 +157,31 @@ export class TopicAdmin {
   /** The topic once any creation in flight finished; LEADER_NOT_AVAILABLE if it still does not exist. */
   private async waitForTopic(name: string): Promise<TopicMetadata> {
     const inflight = this.creating.get(name);
-    const t = inflight ? await inflight.catch(() => undefined) : this.store.topic(name);
+    if (inflight) await inflight.catch(() => undefined);
+    const t = this.cache.topic(name);
     if (!t) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE);
     return t;
+  }
+
+  /** Resolves once `done()` holds in the metadata cache; REQUEST_TIMED_OUT after waitMs. */
+  private waitForCache(done: () => boolean, what: string): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${what}: the controller did not complete it within ${this.waitMs} ms`));
+      }, this.waitMs);
+      const off = this.cache.onUpdate(() => {
+        if (!done()) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  private waitForLeaders(topic: string, partitions: readonly number[]): Promise<void> {
+    return this.waitForCache(() => this.cache.hasLeaders(topic, partitions), `creating partitions ${partitions.join(',')} of ${topic}`);
   }
 
   async deleteTopic(name: string): Promise<TopicMetadata> {
@@ -158,8 +189,8 @@ export class TopicAdmin {
     const topic = this.store.topic(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     if (topic.isInternal) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${name} is a kafka internal topic and is not allowed to be marked for deletion.`);
-    await this.store.deleteTopic(name);
-    await Promise.all([...topic.assignment.keys()].map((p) => this.replicas.removePartition(name, p, true)));
+    await this.store.markTopicForDeletion(name);
+    await this.waitForCache(() => this.cache.topic(name)?.topicId !== topic.topicId, `deleting topic ${name}`);
     this.log.info({ topic: name }, `deleted topic ${name}`);
     return topic;
   }
@@ -183,33 +214,8 @@ export class TopicAdmin {
       added = assignReplicas(count - current, rf, brokers, current);
     }
     if (validateOnly) return;
-    const updated = await this.store.addPartitions(name, added);
-    await this.startPartitions(updated, [...added.keys()]);
-  }
-
-  /** Writes leader state (this broker, epoch 0) where missing and opens the local replicas. */
-  async startPartitions(topic: TopicMetadata, partitions: readonly number[]): Promise<void> {
-    const logConfig = this.configs.logConfigFor(topic.configs);
-    for (const p of partitions) {
-      const replicas = topic.assignment.get(p) ?? [this.brokerId];
-      if (!replicas.includes(this.brokerId)) continue;
-      let st = this.store.partitionState(topic.name, p);
-      if (!st || st.leader !== this.brokerId) {
-        // One node: this broker leads every partition; a new leader bumps the epoch.
-        st = await this.store.setPartitionState(topic.name, p, {
-          leader: this.brokerId,
-          leaderEpoch: st ? st.leaderEpoch + 1 : 0,
-          isr: [this.brokerId],
-          controllerEpoch: 1,
-        });
-      }
-      await this.replicas.makeLeader(topic.name, p, topic.topicId, { leader: st.leader, leaderEpoch: st.leaderEpoch, isr: st.isr, replicas }, logConfig);
-    }
-  }
-
-  /** Startup: open every partition of every topic this broker hosts. */
-  async loadAll(): Promise<void> {
-    for (const t of this.store.topics()) await this.startPartitions(t, [...t.assignment.keys()]);
+    await this.store.addPartitions(name, added);
+    await this.waitForLeaders(name, [...added.keys()]);
   }
 
   private checkAssignment(a: ReadonlyMap<number, readonly number[]>, firstPartition: number, brokers: readonly number[]): Map<number, number[]> {

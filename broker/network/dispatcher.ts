@@ -126,6 +126,23 @@ export class Dispatcher implements FrameHandler {
     }
   }
 
+  /**
+   * Handles a request this broker sends to itself (the controller's requests to its own broker,
+   * a broker's requests to its own controller): the same handler as over the network, with the
+   * decoded body instead of bytes. Errors become the handler's errorResponse, as on the wire.
+   */
+  async handleLocal(apiKey: number, version: number, req: unknown, ctx: Omit<HandlerContext, 'apiKey' | 'apiVersion' | 'services' | 'receivedAtMs'>): Promise<unknown> {
+    const handler = this.byKey.get(apiKey);
+    if (!handler) throw new Error(`no handler for api key ${apiKey}`);
+    const full: HandlerContext = { ...ctx, apiKey, apiVersion: version, services: this.services, receivedAtMs: this.clock.now() };
+    try {
+      return await handler.handle(full, req);
+    } catch (e) {
+      if (!(e instanceof KafkaError)) full.log.error({ err: e, api: ApiKey[apiKey], v: version }, `${ApiKey[apiKey]} handler failed (in-process request)`);
+      return handler.errorResponse(req, errorCodeOf(e), full);
+    }
+  }
+
   /** KIP-511: ApiVersions at an unsupported version is answered at v0 with the supported keys. */
   private apiVersionsFallback(correlationId: number): Buffer[] {
     const resp: ApiVersionsResponse = {

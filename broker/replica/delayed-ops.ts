@@ -3,12 +3,15 @@
  *
  * DelayedProduce (acks=-1): watch key = partition key; completes when, for every partition,
  *   Case A: the append failed (error already known), or
- *   Case B: the HW reached the append's last offset + 1, or
+ *   Case B: the HW reached the append's last offset + 1 (Kafka's checkEnoughReplicasReachOffset:
+ *           NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR then is smaller than min.insync.replicas), or
  *   Case C: the partition is gone (deleted / no longer leader) -> NOT_LEADER_OR_FOLLOWER;
  *   otherwise REQUEST_TIMED_OUT at timeoutMs.
  * DelayedFetch (min.bytes not yet available): watch keys = fetched partition keys; completes when
- *   Case A: bytes appended since the first read plus what that read found >= min.bytes, or
- *   Case B: a fetched partition is gone or its log start moved past the fetch offset, or
+ *   Case A: bytes that became readable since the first read (below the HW for consumers, below
+ *           the log end for followers) plus what that read found >= min.bytes, or
+ *   Case B: a fetched partition is gone, no longer led here, or its log start moved past the
+ *           fetch offset, or
  *   Case C: max.wait.ms elapsed; then the handler reads again and answers with what there is.
  */
 import { ErrorCode } from '../../protocol/errors';
@@ -19,6 +22,8 @@ export interface ProducePartitionStatus {
   partition: Partition | undefined;
   /** Offset the HW must reach (lastOffset + 1); ignored when errorCode != NONE. */
   requiredOffset: bigint;
+  /** min.insync.replicas of the partition's topic. */
+  minIsr: number;
   errorCode: ErrorCode;
 }
 
@@ -40,6 +45,7 @@ export class DelayedProduce extends DelayedOperation {
         continue;
       }
       if (p.highWatermark < s.requiredOffset) return false; // not yet Case B
+      if (p.isr.length < s.minIsr) s.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
     }
     return this.forceComplete();
   }
@@ -59,8 +65,15 @@ export class DelayedProduce extends DelayedOperation {
 export interface FetchWatch {
   partition: Partition;
   fetchOffset: bigint;
-  /** partition.appendedBytes when the watch started. */
-  appendedAtStart: number;
+  /** A follower's fetch (reads to the log end) rather than a consumer's (reads to the HW). */
+  follower: boolean;
+  /** readableBytes(partition, follower) just before the first read. */
+  readableAtStart: number;
+}
+
+/** Monotonic count of bytes a fetch of this kind may read (appended, or below the HW). */
+export function readableBytes(p: Partition, follower: boolean): number {
+  return follower ? p.appendedBytes : p.bytesBelowHighWatermark;
 }
 
 export class DelayedFetch extends DelayedOperation {
@@ -79,7 +92,7 @@ export class DelayedFetch extends DelayedOperation {
     for (const w of this.watches) {
       const p = w.partition;
       if (p.isClosed || !p.isLeader || w.fetchOffset < p.logStartOffset) return this.forceComplete(); // Case B
-      bytes += p.appendedBytes - w.appendedAtStart;
+      bytes += readableBytes(p, w.follower) - w.readableAtStart;
     }
     if (bytes >= this.minBytes) return this.forceComplete(); // Case A
     return false;

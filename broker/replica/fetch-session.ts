@@ -22,6 +22,8 @@ export interface SessionPartition {
   fetchOffset: bigint;
   maxBytes: number;
   currentLeaderEpoch: number;
+  /** Epoch of the last batch the fetcher holds (Fetch v12+), -1 when unknown. */
+  lastFetchedEpoch: number;
   /** What the client was last told; -2n = never. */
   lastHighWatermark: bigint;
   lastStableOffset: bigint;

@@ -1,7 +1,8 @@
 /**
- * ReplicaManager: the partitions this broker hosts, appends (Produce) and reads (Fetch) across
- * them, and the produce/fetch purgatories (ARCHITECTURE §2/§3). Handlers translate requests into
- * calls here; this class decides.
+ * ReplicaManager: the partitions this broker hosts, appends (Produce) and reads (Fetch, for
+ * consumers and followers) across them, and the produce/fetch purgatories (ARCHITECTURE §2/§3).
+ * Roles come from the controller (leadership.ts applies LeaderAndIsr / StopReplica); handlers
+ * translate requests into calls here, and this class decides.
  *
  * Invariants:
  * - `partitions` holds a Partition for every replica this broker hosts; keys are "topic-partition".
@@ -13,9 +14,9 @@ import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors';
 import type { Clock } from '../../storage/clock';
 import type { LogConfig } from '../../storage/log-config';
 import type { LogManager } from '../../storage/log-manager';
-import { DelayedFetch, DelayedProduce, type FetchWatch, type ProducePartitionStatus } from './delayed-ops';
+import { DelayedFetch, DelayedProduce, readableBytes, type FetchWatch, type ProducePartitionStatus } from './delayed-ops';
 import type { Logger } from '../logger';
-import { Partition } from './partition';
+import { Partition, type IsolationLevel, type PartitionReadResult } from './partition';
 import { Purgatory } from './purgatory';
 
 export interface AppendEntry {
@@ -37,11 +38,34 @@ export interface AppendResult {
   lastOffset: bigint;
 }
 
-export interface LeaderState {
-  leader: number;
-  leaderEpoch: number;
-  isr: readonly number[];
-  replicas: readonly number[];
+/** One partition of a fetch, as the Fetch handler resolved it. */
+export interface FetchPartitionRequest {
+  topic: string;
+  partition: number;
+  fetchOffset: bigint;
+  maxBytes: number;
+  currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
+  /** Error decided by the handler (unknown topic id): the partition is not read. */
+  errorCode?: ErrorCode;
+}
+
+export interface FetchParams {
+  /** The fetching follower's broker id, or -1 for a consumer. */
+  replicaId: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  isolation: IsolationLevel;
+  /** v3+: the first partition with data may exceed the limits by one batch (KIP-74). */
+  minOneBatch: boolean;
+}
+
+export interface FetchPartitionResult {
+  errorCode: ErrorCode;
+  read: PartitionReadResult | undefined;
+  /** The local replica that was read (undefined on error). */
+  partition: Partition | undefined;
 }
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}-${partition}`;
@@ -50,6 +74,8 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   readonly producePurgatory: Purgatory<DelayedProduce>;
   readonly fetchPurgatory: Purgatory<DelayedFetch>;
+  /** Set by the broker: how a leader's ISR change reaches the controller. */
+  requestIsrChange: Partition['requestIsrChange'];
 
   constructor(
     readonly logManager: LogManager,
@@ -71,7 +97,7 @@ export class ReplicaManager {
 
   /**
    * The local leader replica, or KafkaError: UNKNOWN_TOPIC_OR_PARTITION when this broker has no
-   * replica, NOT_LEADER_OR_FOLLOWER when it is not the leader.
+   * replica, NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH otherwise.
    */
   leaderPartition(topic: string, partition: number, currentLeaderEpoch = -1): Partition {
     const p = this.partitions.get(partitionKey(topic, partition));
@@ -80,28 +106,25 @@ export class ReplicaManager {
     return p;
   }
 
-  /** Creates (or updates) the local replica as leader with `state`; opens/creates its log. */
-  async makeLeader(topic: string, partition: number, topicId: string, state: LeaderState, config: LogConfig): Promise<Partition> {
+  /** The local replica, creating it (and opening or creating its log) when missing; role 'offline' until the controller gives one. */
+  async getOrCreatePartition(topic: string, partition: number, topicId: string, config: LogConfig): Promise<Partition> {
     const key = partitionKey(topic, partition);
     const existing = this.partitions.get(key);
     if (existing && !existing.isClosed) {
-      existing.leaderId = state.leader;
-      existing.leaderEpoch = state.leaderEpoch;
-      existing.isr = state.isr;
-      existing.replicas = state.replicas;
       existing.log.updateConfig(config);
-      existing.maybeIncrementHighWatermark();
       return existing;
     }
     const log = await this.logManager.getOrCreateLog(topic, partition, config);
+    const raced = this.partitions.get(key);
+    if (raced && !raced.isClosed) return raced;
     if (log.highWatermark > log.logEndOffset) log.highWatermark = log.logEndOffset;
-    const p = new Partition(topic, partition, topicId, log, this.brokerId, state);
+    const p = new Partition(topic, partition, topicId, log, this.brokerId);
     p.onChange = () => {
       this.fetchPurgatory.checkAndComplete(key);
       this.producePurgatory.checkAndComplete(key);
     };
+    p.requestIsrChange = (part, isr) => this.requestIsrChange?.(part, isr);
     this.partitions.set(key, p);
-    p.maybeIncrementHighWatermark();
     return p;
   }
 
@@ -120,6 +143,14 @@ export class ReplicaManager {
   updateLogConfig(topic: string, config: LogConfig): void {
     for (const p of this.partitions.values()) if (p.topic === topic) p.log.updateConfig(config);
   }
+
+  /** Every leader asks the controller to drop followers lagging more than `lagTimeMaxMs`. */
+  shrinkIsrs(lagTimeMaxMs: number): void {
+    const now = this.clock.now();
+    for (const p of this.partitions.values()) p.maybeShrinkIsr(now, lagTimeMaxMs);
+  }
+
+  // ---- appends --------------------------------------------------------------------------
 
   /**
    * Appends each entry to its partition and resolves when the response may be sent:
@@ -155,20 +186,21 @@ export class ReplicaManager {
     });
     const all = Promise.all(pending);
     if (acks !== -1) return all;
-    return all.then((results) => this.waitForReplication(entries, results, timeoutMs));
+    return all.then((results) => this.waitForReplication(entries, results, timeoutMs, minIsr));
   }
 
-  private waitForReplication(entries: readonly AppendEntry[], results: AppendResult[], timeoutMs: number): Promise<AppendResult[]> | AppendResult[] {
+  private waitForReplication(entries: readonly AppendEntry[], results: AppendResult[], timeoutMs: number, minIsr: (topic: string) => number): Promise<AppendResult[]> | AppendResult[] {
     const statuses: ProducePartitionStatus[] = results.map((r, i) => {
       const e = entries[i]!;
       const p = this.partitions.get(partitionKey(e.topic, e.partition));
-      return { partition: p, requiredOffset: r.lastOffset + 1n, errorCode: r.errorCode };
+      return { partition: p, requiredOffset: r.lastOffset + 1n, minIsr: r.errorCode === ErrorCode.NONE ? minIsr(e.topic) : 1, errorCode: r.errorCode };
     });
-    // Fast path (every ISR is this broker alone today): each appended partition's HW already
-    // covers its append, so DelayedProduce would complete at once with these same results.
-    if (statuses.every((s, i) => results[i]!.errorCode !== ErrorCode.NONE || (s.partition !== undefined && !s.partition.isClosed && s.partition.isLeader && s.partition.highWatermark >= s.requiredOffset))) {
-      return results;
-    }
+    // Fast path (an ISR of this broker alone): each appended partition's HW already covers its
+    // append, so DelayedProduce would complete at once with these same results.
+    const done = (s: ProducePartitionStatus, i: number): boolean =>
+      results[i]!.errorCode !== ErrorCode.NONE ||
+      (s.partition !== undefined && !s.partition.isClosed && s.partition.isLeader && s.partition.highWatermark >= s.requiredOffset && s.partition.isr.length >= s.minIsr);
+    if (statuses.every(done)) return results;
     return new Promise((resolve) => {
       const op = new DelayedProduce(timeoutMs, statuses, (st) => {
         resolve(results.map((r, i) => (st[i]!.errorCode === r.errorCode ? r : { ...r, errorCode: st[i]!.errorCode, errorMessage: null })));
@@ -176,6 +208,68 @@ export class ReplicaManager {
       const keys = statuses.filter((s) => s.partition).map((s) => s.partition!.key);
       this.producePurgatory.tryCompleteElseWatch(op, keys);
     });
+  }
+
+  // ---- reads ----------------------------------------------------------------------------
+
+  /**
+   * The read path for consumers and followers (Kafka's fetchMessages): reads every partition
+   * within the byte limits; with fewer than minBytes readable, no error and maxWaitMs > 0 it
+   * waits in the fetch purgatory for bytes below each fetch's upper bound (the HW for
+   * consumers, the log end for followers) and reads again.
+   */
+  async fetchMessages(params: FetchParams, list: readonly FetchPartitionRequest[]): Promise<FetchPartitionResult[]> {
+    const first = await this.readAll(params, list);
+    if (first.bytes >= params.minBytes || params.maxWaitMs <= 0 || first.failed || list.length === 0) return first.results;
+    const follower = params.replicaId >= 0;
+    const watches: FetchWatch[] = [];
+    first.results.forEach((r, i) => {
+      if (r.partition) watches.push({ partition: r.partition, fetchOffset: list[i]!.fetchOffset, follower, readableAtStart: first.readableBefore[i]! });
+    });
+    if (watches.length === 0) return first.results;
+    await this.waitForFetch(watches, params.minBytes, first.bytes, params.maxWaitMs);
+    return (await this.readAll(params, list)).results;
+  }
+
+  private async readAll(params: FetchParams, list: readonly FetchPartitionRequest[]): Promise<{ results: FetchPartitionResult[]; readableBefore: number[]; bytes: number; failed: boolean }> {
+    let remaining = params.maxBytes;
+    let bytes = 0;
+    let failed = false;
+    let minOneBatch = params.minOneBatch;
+    const follower = params.replicaId >= 0;
+    const results: FetchPartitionResult[] = [];
+    const readableBefore: number[] = [];
+    for (const f of list) {
+      let partition: Partition | undefined;
+      let before = 0;
+      try {
+        if (f.errorCode !== undefined && f.errorCode !== ErrorCode.NONE) throw new KafkaError(f.errorCode);
+        partition = this.leaderPartition(f.topic, f.partition, f.currentLeaderEpoch);
+        before = readableBytes(partition, follower);
+        const read = await partition.fetchRecords({
+          fetchOffset: f.fetchOffset,
+          maxBytes: Math.max(0, Math.min(f.maxBytes, remaining)),
+          minOneBatch,
+          isolation: params.isolation,
+          currentLeaderEpoch: f.currentLeaderEpoch,
+          lastFetchedEpoch: f.lastFetchedEpoch,
+          replicaId: params.replicaId,
+          nowMs: this.clock.now(),
+        });
+        if (read.records.length > 0) minOneBatch = false;
+        remaining -= read.records.length;
+        bytes += read.records.length;
+        if (read.divergingEpoch) failed = true; // answer at once: the fetcher must truncate
+        results.push({ errorCode: ErrorCode.NONE, read, partition });
+      } catch (e) {
+        const code = errorCodeOf(e);
+        if (code === ErrorCode.UNKNOWN_SERVER_ERROR) this.log.error({ err: e, tp: partitionKey(f.topic, f.partition) }, 'fetch read failed');
+        failed = true;
+        results.push({ errorCode: code, read: undefined, partition: undefined });
+      }
+      readableBefore.push(before);
+    }
+    return { results, readableBefore, bytes, failed };
   }
 
   /** Waits until min.bytes may be available across `watches`, or maxWaitMs. */

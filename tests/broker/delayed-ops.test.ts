@@ -29,7 +29,8 @@ class FakeClock implements Clock {
 }
 
 /** Just the Partition fields the delayed operations read. */
-const fakePartition = (key: string) => ({ key, highWatermark: 0n, logStartOffset: 0n, appendedBytes: 0, isClosed: false, isLeader: true }) as unknown as Partition & { highWatermark: bigint; appendedBytes: number; isLeader: boolean };
+type FakePartition = Partition & { highWatermark: bigint; appendedBytes: number; bytesBelowHighWatermark: number; isLeader: boolean; isr: number[] };
+const fakePartition = (key: string) => ({ key, highWatermark: 0n, logStartOffset: 0n, appendedBytes: 0, bytesBelowHighWatermark: 0, isClosed: false, isLeader: true, isr: [1] }) as unknown as FakePartition;
 
 describe('Broker > delayed produce / fetch', () => {
   it('DelayedProduce completes when the HW passes every append, else REQUEST_TIMED_OUT; errors stay', () => {
@@ -39,9 +40,9 @@ describe('Broker > delayed produce / fetch', () => {
     const b = fakePartition('t-1');
     let result: ProducePartitionStatus[] | undefined;
     const statuses: ProducePartitionStatus[] = [
-      { partition: a, requiredOffset: 5n, errorCode: ErrorCode.NONE },
-      { partition: b, requiredOffset: 3n, errorCode: ErrorCode.NONE },
-      { partition: undefined, requiredOffset: 0n, errorCode: ErrorCode.CORRUPT_MESSAGE },
+      { partition: a, requiredOffset: 5n, minIsr: 1, errorCode: ErrorCode.NONE },
+      { partition: b, requiredOffset: 3n, minIsr: 1, errorCode: ErrorCode.NONE },
+      { partition: undefined, requiredOffset: 0n, minIsr: 1, errorCode: ErrorCode.CORRUPT_MESSAGE },
     ];
     expect(purgatory.tryCompleteElseWatch(new DelayedProduce(1000, statuses, (s) => (result = s)), ['t-0', 't-1'])).toBe(false);
     (a as { highWatermark: bigint }).highWatermark = 5n;
@@ -53,28 +54,55 @@ describe('Broker > delayed produce / fetch', () => {
 
     let timedOut: ProducePartitionStatus[] | undefined;
     const c = fakePartition('t-2');
-    purgatory.tryCompleteElseWatch(new DelayedProduce(1000, [{ partition: c, requiredOffset: 1n, errorCode: ErrorCode.NONE }], (s) => (timedOut = s)), ['t-2']);
+    purgatory.tryCompleteElseWatch(new DelayedProduce(1000, [{ partition: c, requiredOffset: 1n, minIsr: 1, errorCode: ErrorCode.NONE }], (s) => (timedOut = s)), ['t-2']);
     clock.advance(999);
     expect(timedOut).toBeUndefined();
     clock.advance(1);
     expect(timedOut![0]!.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
   });
 
-  it('DelayedFetch completes once min.bytes were appended, or at max.wait.ms', () => {
+  it('DelayedProduce answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas', () => {
+    const clock = new FakeClock();
+    const purgatory = new Purgatory<DelayedProduce>('Produce', clock);
+    const a = fakePartition('t-0');
+    a.isr = [1, 2, 3];
+    let result: ProducePartitionStatus[] | undefined;
+    purgatory.tryCompleteElseWatch(new DelayedProduce(1000, [{ partition: a, requiredOffset: 2n, minIsr: 2, errorCode: ErrorCode.NONE }], (s) => (result = s)), ['t-0']);
+    a.isr = [1];
+    a.highWatermark = 2n;
+    purgatory.checkAndComplete('t-0');
+    expect(result![0]!.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+  });
+
+  it('a consumer DelayedFetch waits for bytes below the HW, not for appended bytes; max.wait.ms ends it', () => {
     const clock = new FakeClock();
     const purgatory = new Purgatory<DelayedFetch>('Fetch', clock);
     const p = fakePartition('f-0');
     let done = 0;
-    purgatory.tryCompleteElseWatch(new DelayedFetch(500, [{ partition: p, fetchOffset: 0n, appendedAtStart: 0 }], 100, 10, () => done++), ['f-0']);
-    (p as { appendedBytes: number }).appendedBytes = 50;
+    purgatory.tryCompleteElseWatch(new DelayedFetch(500, [{ partition: p, fetchOffset: 0n, follower: false, readableAtStart: 0 }], 100, 10, () => done++), ['f-0']);
+    p.appendedBytes = 500; // appended, but not yet replicated: not readable by consumers
     purgatory.checkAndComplete('f-0');
     expect(done).toBe(0);
-    (p as { appendedBytes: number }).appendedBytes = 95;
+    p.bytesBelowHighWatermark = 50;
+    purgatory.checkAndComplete('f-0');
+    expect(done).toBe(0);
+    p.bytesBelowHighWatermark = 95;
     purgatory.checkAndComplete('f-0');
     expect(done).toBe(1);
-    purgatory.tryCompleteElseWatch(new DelayedFetch(500, [{ partition: p, fetchOffset: 0n, appendedAtStart: 95 }], 100, 0, () => done++), ['f-0']);
+    purgatory.tryCompleteElseWatch(new DelayedFetch(500, [{ partition: p, fetchOffset: 0n, follower: false, readableAtStart: 95 }], 100, 0, () => done++), ['f-0']);
     clock.advance(500);
     expect(done).toBe(2);
     expect(purgatory.delayed).toBe(0);
+  });
+
+  it('a follower DelayedFetch completes on appended bytes (it reads to the log end)', () => {
+    const clock = new FakeClock();
+    const purgatory = new Purgatory<DelayedFetch>('Fetch', clock);
+    const p = fakePartition('f-1');
+    let done = 0;
+    purgatory.tryCompleteElseWatch(new DelayedFetch(500, [{ partition: p, fetchOffset: 0n, follower: true, readableAtStart: 0 }], 1, 0, () => done++), ['f-1']);
+    p.appendedBytes = 70;
+    purgatory.checkAndComplete('f-1');
+    expect(done).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { systemClock } from '../../storage/clock';
 
 const part = (p: number): [string, SessionPartition] => [
   sessionKey('t', p),
-  { topic: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition: p, fetchOffset: 0n, maxBytes: 1, currentLeaderEpoch: -1, lastHighWatermark: -2n, lastStableOffset: -2n, lastLogStartOffset: -2n },
+  { topic: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition: p, fetchOffset: 0n, maxBytes: 1, currentLeaderEpoch: -1, lastFetchedEpoch: -1, lastHighWatermark: -2n, lastStableOffset: -2n, lastLogStartOffset: -2n },
 ];
 
 describe('Broker > fetch session cache', () => {

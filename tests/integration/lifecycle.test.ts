@@ -73,7 +73,7 @@ describe('Integration > broker lifecycle', () => {
 
   it('CLI: starts with overrides, logs one startup line, and exits 0 on SIGTERM after a clean shutdown', async () => {
     const dataDir = tempDir();
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'broker/main.ts', 'broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dataDir}`, '--override', 'num.io.threads=8', '--override', 'zookeeper.connect=localhost:2181', '--override', 'no.such.key=1'], { cwd: ROOT, env: { ...process.env, GREGOR_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'broker/main.ts', 'broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dataDir}`, '--override', 'num.io.threads=8', '--override', 'no.such.key=1'], { cwd: ROOT, env: { ...process.env, GREGOR_LOG_LEVEL: 'info' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const end = Date.now() + 30000;
@@ -85,13 +85,25 @@ describe('Integration > broker lifecycle', () => {
     expect(started[0]!.logDirs).toEqual([dataDir]);
     expect(out).toContain("config key 'num.io.threads' is accepted but not needed");
     expect(out).toMatch(/"level":40[^\n]*unknown config key 'no.such.key' ignored/);
-    expect(out).toMatch(/zookeeper.connect is set but cluster mode is not available yet/);
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', (c) => resolve(c));
       child.kill('SIGTERM');
     });
     expect(code).toBe(0);
     expect(fs.existsSync(path.join(dataDir, '.kafka_cleanshutdown'))).toBe(true);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('CLI: a ZooKeeper that cannot be reached stops startup with a message naming it, exit 1', async () => {
+    const dataDir = tempDir();
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'broker/main.ts', 'broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dataDir}`, '--override', 'zookeeper.connect=127.0.0.1:1/gregor', '--override', 'zookeeper.connection.timeout.ms=1500'], { cwd: ROOT });
+    let all = '';
+    child.stdout.on('data', (d: Buffer) => (all += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (all += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(all).toMatch(/127\.0\.0\.1:1/);
+    expect(all).not.toMatch(/started: listening/);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

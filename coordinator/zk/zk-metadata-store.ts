@@ -1,0 +1,487 @@
+/**
+ * ZkMetadataStore: the ClusterMetadataStore of cluster mode, in a ZooKeeper ensemble, in the
+ * znode layout and payloads of Kafka 3.9's ZooKeeper mode (znodes.ts).
+ *
+ * Invariants:
+ * - Everything that reads or changes the view (writes, watch refreshes, session replacement)
+ *   runs one task at a time on `chain`, so a refresh never applies a read older than a write
+ *   made before it. Events are emitted after the view shows them.
+ * - Controller writes are one multi-op led by a version check of /controller_epoch: with a stale
+ *   fence ZooKeeper applies none of it (ControllerMovedError). Batches of more than
+ *   MAX_OPS_PER_MULTI partition states are split, each part atomic.
+ * - The store creates ephemeral znodes only when asked (registerBroker, tryElectController):
+ *   after a session expiry the broker registers again itself, on session/connected.
+ */
+import {
+  BrokerIdInUseError,
+  type BrokerRegistration,
+  type BrokerRegistrationInput,
+  type ClusterMetadataStore,
+  type ControllerFence,
+  type MetadataEvent,
+  type NewTopic,
+  type PartitionState,
+  type PartitionStateUpdate,
+  type PartitionStateWriteResult,
+  type SessionState,
+  type TopicMetadata,
+} from '../metadata-store';
+import { MetadataView, assignmentWithAdded, brokerConfigKey, topicExists, unknownTopic, type PartitionMap } from '../metadata-view';
+import {
+  BrokerIdZNode,
+  BrokerSequenceIdZNode,
+  ConfigEntityChangeNotificationSequenceZNode as ChangeSeq,
+  ConfigEntityZNode,
+  ControllerEpochZNode,
+  ControllerZNode,
+  DeleteTopicsTopicZNode,
+  INTERNAL_TOPICS,
+  TopicZNode,
+  type ConfigEntityType,
+} from './znodes';
+import { ZkCode, ZkError, ZkSession, isZkError, type ZkOp, type ZkSessionEvent, type ZkWatchEvent } from './zk-session';
+import { ZkViewSync, refreshKeyOf, type RefreshKey } from './zk-view-sync';
+import { fencedMulti, readPartitionStates, writePartitionStates } from './zk-partition-states';
+
+type LogFn = (objOrMsg: unknown, msg?: string) => void;
+export interface ZkStoreLogger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+export interface ZkMetadataStoreOptions {
+  /** zookeeper.connect: `host:port[,host:port...][/chroot]`. */
+  readonly connect: string;
+  readonly sessionTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+  readonly logger: ZkStoreLogger;
+}
+
+const RETRIES = 5;
+
+export class ZkMetadataStore implements ClusterMetadataStore {
+  private readonly view = new MetadataView();
+  private readonly sync = new ZkViewSync(this.view, () => this.zk());
+  private readonly listeners = new Set<(e: MetadataEvent) => void>();
+  private readonly pendingRefreshes = new Set<RefreshKey>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private session: ZkSession | undefined;
+  /** Bumped for every new session; callbacks of an older one are ignored. */
+  private generation = 0;
+  private state: SessionState = 'disconnected';
+  private closed = false;
+
+  constructor(private readonly opts: ZkMetadataStoreOptions) {}
+
+  async start(): Promise<void> {
+    await this.ensureChroot();
+    this.session = await this.openSession();
+    this.opts.logger.info({ connect: this.opts.connect, sessionId: this.session.sessionId().toString(16) }, `connected to ZooKeeper at ${this.opts.connect}`);
+    await this.serial(() => this.sync.loadAll());
+    this.state = 'connected';
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.generation++;
+    const s = this.session;
+    this.session = undefined;
+    await s?.close();
+    await this.chain.catch(() => undefined);
+  }
+
+  /** The session's id and password (tests take the session over with them to expire it). */
+  sessionCredentials(): { readonly sessionId: Buffer; readonly password: Buffer } {
+    return this.zk().credentials();
+  }
+
+  clusterId(): string {
+    return this.view.clusterId;
+  }
+
+  // ---- brokers -----------------------------------------------------------------------------
+  registerBroker(input: BrokerRegistrationInput): Promise<BrokerRegistration> {
+    return this.serial(async () => {
+      const zk = this.zk();
+      const path = BrokerIdZNode.path(input.brokerId);
+      const data = BrokerIdZNode.encode(input, Date.now());
+      let brokerEpoch: bigint | undefined;
+      for (let i = 0; i < RETRIES && brokerEpoch === undefined; i++) {
+        try {
+          // As Kafka: create empty, then set the data, so the stat (czxid = broker epoch) comes back.
+          const [, set] = await zk.multi([{ op: 'create', path, data: null, mode: 'ephemeral' }, { op: 'setData', path, data, version: 0 }]);
+          brokerEpoch = set!.stat!.czxid;
+        } catch (e) {
+          if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e;
+          const existing = await zk.getData(path);
+          if (!existing) continue; // went away meanwhile
+          if (existing.stat.ephemeralOwner !== zk.sessionId()) throw new BrokerIdInUseError(input.brokerId);
+          await zk.setData(path, data, -1);
+          brokerEpoch = existing.stat.czxid;
+        }
+      }
+      if (brokerEpoch === undefined) throw new Error(`could not register broker ${input.brokerId}: ${path} kept appearing and disappearing`);
+      const reg: BrokerRegistration = { ...input, brokerEpoch };
+      this.emit(this.view.putBroker(reg));
+      return this.view.broker(input.brokerId)!;
+    });
+  }
+
+  unregisterBroker(brokerId: number): Promise<void> {
+    return this.serial(async () => {
+      const zk = this.zk();
+      const path = BrokerIdZNode.path(brokerId);
+      const existing = await zk.getData(path);
+      if (existing?.stat.ephemeralOwner !== zk.sessionId()) return; // not ours (or gone)
+      await zk.delete(path, existing.stat.version).catch(ignoreCodes(ZkCode.NO_NODE));
+      this.emit(this.view.removeBroker(brokerId));
+    });
+  }
+
+  liveBrokers(): readonly BrokerRegistration[] {
+    return this.view.liveBrokers();
+  }
+
+  /** Kafka's generateBrokerSequenceId: the version of /brokers/seqid after an unconditional set. */
+  async nextBrokerSequence(): Promise<number> {
+    const zk = this.zk();
+    try {
+      return (await zk.setData(BrokerSequenceIdZNode.path(), Buffer.alloc(0), -1)).version;
+    } catch (e) {
+      if (!isZkError(e, ZkCode.NO_NODE)) throw e;
+      await zk.ensurePath(BrokerSequenceIdZNode.path());
+      return (await zk.setData(BrokerSequenceIdZNode.path(), Buffer.alloc(0), -1)).version;
+    }
+  }
+
+  // ---- controller ----------------------------------------------------------------------------
+  controllerId(): number {
+    return this.view.controllerId();
+  }
+
+  /**
+   * Kafka's registerControllerAndIncrementControllerEpoch: /controller_epoch is created with 0
+   * when missing, then one multi creates /controller and sets the epoch + 1 conditionally on the
+   * version read. The first controller of a cluster gets epoch 1, version 1.
+   */
+  tryElectController(brokerId: number): Promise<ControllerFence | null> {
+    return this.serial(async () => {
+      const zk = this.zk();
+      for (let i = 0; i < RETRIES; i++) {
+        const current = await zk.getData(ControllerEpochZNode.path());
+        if (!current) {
+          await zk.create(ControllerEpochZNode.path(), ControllerEpochZNode.encode(0), 'persistent').catch(ignoreCodes(ZkCode.NODE_EXISTS));
+          continue;
+        }
+        const epoch = ControllerEpochZNode.decode(current.data) + 1;
+        try {
+          const [, set] = await zk.multi([
+            { op: 'create', path: ControllerZNode.path(), data: ControllerZNode.encode(brokerId, Date.now()), mode: 'ephemeral' },
+            { op: 'setData', path: ControllerEpochZNode.path(), data: ControllerEpochZNode.encode(epoch), version: current.stat.version },
+          ]);
+          this.emit(this.view.setController(brokerId));
+          return { controllerEpoch: epoch, epochVersion: set!.stat!.version };
+        } catch (e) {
+          if (e instanceof ZkError && e.failedOp === 0 && e.code === ZkCode.NODE_EXISTS) {
+            this.emit(await this.sync.loadController());
+            return null;
+          }
+          if (!(e instanceof ZkError && e.failedOp === 1 && e.code === ZkCode.BAD_VERSION)) throw e;
+        }
+      }
+      throw new Error(`could not become the controller: ${ControllerEpochZNode.path()} kept changing`);
+    });
+  }
+
+  resignController(brokerId: number): Promise<void> {
+    return this.serial(async () => {
+      const zk = this.zk();
+      const d = await zk.getData(ControllerZNode.path());
+      if (!d || ControllerZNode.decode(d.data) !== brokerId) return;
+      await zk.delete(ControllerZNode.path(), d.stat.version).catch(ignoreCodes(ZkCode.NO_NODE, ZkCode.BAD_VERSION));
+      this.emit(this.view.setController(-1));
+    });
+  }
+
+  // ---- topics ----------------------------------------------------------------------------------
+  topics(): readonly TopicMetadata[] {
+    return this.view.topics();
+  }
+  topic(name: string): TopicMetadata | undefined {
+    return this.view.topic(name);
+  }
+  topicById(topicId: string): TopicMetadata | undefined {
+    return this.view.topicById(topicId);
+  }
+  topicsMarkedForDeletion(): readonly string[] {
+    return this.view.topicsMarkedForDeletion();
+  }
+
+  /** The config znode and the topic znode in one multi (Kafka writes the config first, not atomically). */
+  createTopic(t: NewTopic): Promise<TopicMetadata> {
+    return this.serial(async () => {
+      if (this.view.topic(t.name)) throw topicExists(t.name);
+      const zk = this.zk();
+      const cfgPath = ConfigEntityZNode.path('topics', t.name);
+      const cfg = ConfigEntityZNode.encode(t.configs);
+      const topicOp: ZkOp = { op: 'create', path: TopicZNode.path(t.name), data: TopicZNode.encode(t.name, { topicId: t.topicId, assignment: t.assignment, addingReplicas: new Map(), removingReplicas: new Map() }), mode: 'persistent' };
+      try {
+        await zk.multi([{ op: 'create', path: cfgPath, data: cfg, mode: 'persistent' }, topicOp]).catch(async (e) => {
+          // A config left by an earlier topic of that name: overwrite it.
+          if (!(e instanceof ZkError && e.failedOp === 0 && e.code === ZkCode.NODE_EXISTS)) throw e;
+          await zk.multi([{ op: 'setData', path: cfgPath, data: cfg, version: -1 }, topicOp]);
+        });
+      } catch (e) {
+        if (e instanceof ZkError && e.failedOp === 1 && e.code === ZkCode.NODE_EXISTS) throw topicExists(t.name);
+        throw e;
+      }
+      await zk.getData(TopicZNode.path(t.name), true); // arm its data watch
+      // ZooKeeper keeps no internal flag: every store derives it from the name (Kafka's Topic.isInternal).
+      const topic: TopicMetadata = { ...t, addingReplicas: new Map(), removingReplicas: new Map(), isInternal: INTERNAL_TOPICS.has(t.name) };
+      this.emit(this.view.putTopic(topic));
+      return this.view.topic(t.name)!;
+    });
+  }
+
+  addPartitions(name: string, added: PartitionMap): Promise<TopicMetadata> {
+    return this.serial(async () => {
+      const zk = this.zk();
+      const path = TopicZNode.path(name);
+      for (let i = 0; i < RETRIES; i++) {
+        const d = await zk.getData(path);
+        const known = this.view.topic(name);
+        if (!d || !known) throw unknownTopic(name);
+        const data = TopicZNode.decode(name, d.data);
+        const assignment = assignmentWithAdded({ ...known, assignment: data.assignment }, added);
+        try {
+          await zk.setData(path, TopicZNode.encode(name, { ...data, assignment }), d.stat.version);
+        } catch (e) {
+          if (isZkError(e, ZkCode.BAD_VERSION)) continue;
+          if (isZkError(e, ZkCode.NO_NODE)) throw unknownTopic(name);
+          throw e;
+        }
+        this.emit(this.view.putTopic({ ...known, assignment, addingReplicas: data.addingReplicas, removingReplicas: data.removingReplicas }));
+        return this.view.topic(name)!;
+      }
+      throw new Error(`could not add partitions to ${name}: ${path} kept changing`);
+    });
+  }
+
+  setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicMetadata> {
+    return this.serial(async () => {
+      const topic = this.view.topic(name);
+      if (!topic) throw unknownTopic(name);
+      await this.changeEntityConfig('topics', name, configs);
+      this.emit(this.view.putTopic({ ...topic, configs }));
+      return this.view.topic(name)!;
+    });
+  }
+
+  /** Kafka's AdminZkClient.deleteTopic; marking a marked topic again is a no-op. */
+  markTopicForDeletion(name: string): Promise<void> {
+    return this.serial(async () => {
+      const zk = this.zk();
+      if (!(await zk.exists(TopicZNode.path(name)))) throw unknownTopic(name);
+      await zk.create(DeleteTopicsTopicZNode.path(name), null, 'persistent').catch(ignoreCodes(ZkCode.NODE_EXISTS));
+      this.emit(this.view.setMarks([...this.view.topicsMarkedForDeletion(), name]));
+    });
+  }
+
+  /** The topic's subtree, its config and its mark, in one fenced multi (whatever of them exists). */
+  deleteTopic(fence: ControllerFence, name: string): Promise<void> {
+    return this.serial(async () => {
+      const zk = this.zk();
+      for (let i = 0; i < RETRIES; i++) {
+        const paths = [...(await this.subtree(TopicZNode.path(name))).reverse()];
+        for (const p of [ConfigEntityZNode.path('topics', name), DeleteTopicsTopicZNode.path(name)]) if (await zk.exists(p)) paths.push(p);
+        try {
+          if (paths.length > 0) await this.fencedMulti(fence, paths.map((path): ZkOp => ({ op: 'delete', path, version: -1 })));
+        } catch (e) {
+          if (isZkError(e, ZkCode.NO_NODE) || isZkError(e, ZkCode.NOT_EMPTY)) continue; // changed meanwhile
+          throw e;
+        }
+        this.emit([...this.view.removeTopic(name), ...this.view.setMarks(this.view.topicsMarkedForDeletion().filter((t) => t !== name))]);
+        return;
+      }
+      throw new Error(`could not delete topic ${name}: its znodes kept changing`);
+    });
+  }
+
+  setAssignment(fence: ControllerFence, name: string, assignment: PartitionMap, adding: PartitionMap, removing: PartitionMap): Promise<TopicMetadata> {
+    return this.serial(async () => {
+      const zk = this.zk();
+      const path = TopicZNode.path(name);
+      const d = await zk.getData(path);
+      const known = this.view.topic(name);
+      if (!d || !known) throw unknownTopic(name);
+      const topicId = TopicZNode.decode(name, d.data).topicId ?? known.topicId;
+      await this.fencedMulti(fence, [{ op: 'setData', path, data: TopicZNode.encode(name, { topicId, assignment, addingReplicas: adding, removingReplicas: removing }), version: -1 }]).catch((e) => {
+        throw isZkError(e, ZkCode.NO_NODE) ? unknownTopic(name) : e;
+      });
+      this.emit(this.view.putTopic({ ...known, assignment, addingReplicas: adding, removingReplicas: removing }));
+      return this.view.topic(name)!;
+    });
+  }
+
+  // ---- configs -------------------------------------------------------------------------------
+  brokerConfigs(brokerId: number | null): Readonly<Record<string, string>> {
+    return this.view.brokerConfigs(brokerId);
+  }
+
+  setBrokerConfigs(brokerId: number | null, configs: Readonly<Record<string, string>>): Promise<void> {
+    return this.serial(async () => {
+      await this.changeEntityConfig('brokers', brokerConfigKey(brokerId), configs);
+      this.emit(this.view.setBrokerConfigs(brokerId, configs));
+    });
+  }
+
+  // ---- partition states --------------------------------------------------------------------------
+  readPartitionStates(topic: string): Promise<ReadonlyMap<number, PartitionState>> {
+    return readPartitionStates(this.zk(), topic);
+  }
+
+  writePartitionStates(fence: ControllerFence, updates: readonly PartitionStateUpdate[]): Promise<PartitionStateWriteResult[]> {
+    return writePartitionStates(this.zk(), fence, updates, (u) => this.view.topic(u.topic)?.assignment.has(u.partition) ?? false);
+  }
+
+  onChange(listener: (e: MetadataEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+  private zk(): ZkSession {
+    if (!this.session) throw new Error(this.closed ? 'the ZooKeeper metadata store is closed' : `no ZooKeeper session with ${this.opts.connect}`);
+    return this.session;
+  }
+
+  /** Kafka's changeEntityConfig: set (or create) /config/<type>/<name>, then a change notification. */
+  private async changeEntityConfig(type: ConfigEntityType, name: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    const zk = this.zk();
+    const path = ConfigEntityZNode.path(type, name);
+    const data = ConfigEntityZNode.encode(configs);
+    await zk.setData(path, data, -1).catch(async (e) => {
+      if (!isZkError(e, ZkCode.NO_NODE)) throw e;
+      await zk.create(path, data, 'persistent').catch(async (e2) => {
+        if (!isZkError(e2, ZkCode.NODE_EXISTS)) throw e2;
+        await zk.setData(path, data, -1);
+      });
+    });
+    await zk.create(ChangeSeq.createPath(), ChangeSeq.encode(`${type}/${name}`), 'persistent-sequential');
+  }
+
+  private fencedMulti(fence: ControllerFence, ops: readonly ZkOp[]) {
+    return fencedMulti(this.zk(), fence, ops);
+  }
+
+  /** The path and all its descendants, parents before children (empty when it does not exist). */
+  private async subtree(path: string): Promise<string[]> {
+    const children = await this.zk().getChildren(path);
+    if (children === null) return [];
+    const out = [path];
+    for (const c of children) out.push(...(await this.subtree(`${path}/${c}`)));
+    return out;
+  }
+
+  private async ensureChroot(): Promise<void> {
+    const slash = this.opts.connect.indexOf('/');
+    if (slash < 0 || slash === this.opts.connect.length - 1) return;
+    const root = await ZkSession.open(this.opts.connect.slice(0, slash), { ...this.sessionOptions(), watcher: () => undefined, onSessionEvent: () => undefined });
+    try {
+      await root.ensurePath(this.opts.connect.slice(slash));
+    } finally {
+      await root.close();
+    }
+  }
+
+  private sessionOptions() {
+    return { sessionTimeoutMs: this.opts.sessionTimeoutMs, connectionTimeoutMs: this.opts.connectionTimeoutMs };
+  }
+
+  private openSession(): Promise<ZkSession> {
+    const gen = ++this.generation;
+    return ZkSession.open(this.opts.connect, {
+      ...this.sessionOptions(),
+      watcher: (e) => gen === this.generation && this.onWatch(e),
+      onSessionEvent: (e) => gen === this.generation && this.onSessionEvent(e),
+    });
+  }
+
+  private onWatch(e: ZkWatchEvent): void {
+    const key = refreshKeyOf(e);
+    if (!key || this.pendingRefreshes.has(key)) return;
+    this.pendingRefreshes.add(key);
+    void this.serial(async () => {
+      this.pendingRefreshes.delete(key);
+      this.emit(await this.sync.load(key));
+    }).catch((err) => this.logRefreshFailure(key, err));
+  }
+
+  private onSessionEvent(e: ZkSessionEvent): void {
+    if (this.closed) return;
+    if (e === 'disconnected' && this.state === 'connected') {
+      this.state = 'disconnected';
+      this.opts.logger.warn({ connect: this.opts.connect }, 'ZooKeeper connection lost; reconnecting');
+      this.emit([{ type: 'session', state: 'disconnected' }]);
+    } else if (e === 'connected' && this.state === 'disconnected') {
+      // Same session: watches were re-set by the client; re-read anyway, then announce.
+      void this.serial(async () => {
+        this.emit(await this.sync.loadAll());
+        this.state = 'connected';
+        this.emit([{ type: 'session', state: 'connected' }]);
+      }).catch((err) => this.logRefreshFailure('reconnect', err));
+    } else if (e === 'expired' && this.state !== 'expired') {
+      this.state = 'expired';
+      this.opts.logger.warn({ connect: this.opts.connect }, 'ZooKeeper session expired: ephemeral znodes are gone; opening a new session');
+      this.emit([{ type: 'session', state: 'expired' }]);
+      void this.serial(() => this.replaceSession()).catch((err) => this.opts.logger.error({ err }, 'could not open a new ZooKeeper session'));
+    }
+  }
+
+  /** After an expiry: a new session (retried until it works or the store closes), a full re-read, then session/connected. */
+  private async replaceSession(): Promise<void> {
+    await this.session?.close();
+    this.session = undefined;
+    while (!this.closed) {
+      try {
+        const s = await this.openSession();
+        if (this.closed) return void (await s.close());
+        this.session = s;
+        break;
+      } catch (err) {
+        this.opts.logger.warn({ err }, `no new ZooKeeper session yet at ${this.opts.connect}; retrying`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    if (this.closed || !this.session) return;
+    this.emit(await this.sync.loadAll());
+    this.state = 'connected';
+    this.opts.logger.info({ sessionId: this.session.sessionId().toString(16) }, 'new ZooKeeper session established');
+    this.emit([{ type: 'session', state: 'connected' }]);
+  }
+
+  private logRefreshFailure(what: string, err: unknown): void {
+    // Connection loss and expiry are followed by a full re-read; anything else is a real fault.
+    if (this.closed || isZkError(err, ZkCode.CONNECTION_LOSS) || isZkError(err, ZkCode.SESSION_EXPIRED)) this.opts.logger.debug({ err }, `ZooKeeper refresh of ${what} interrupted`);
+    else this.opts.logger.error({ err }, `ZooKeeper refresh of ${what} failed`);
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(task);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private emit(events: readonly MetadataEvent[]): void {
+    for (const e of events) for (const l of this.listeners) l(e);
+  }
+}
+
+function ignoreCodes(...codes: number[]): (e: unknown) => void {
+  return (e) => {
+    if (!codes.some((c) => isZkError(e, c))) throw e;
+  };
+}
