@@ -9,119 +9,14 @@
  * Environment: BENCH_SCALE (default 1) scales every message count, e.g. 0.1 for a quick run;
  * BENCH_RUNS (default 3) is how often each load runs (the table shows median and range).
  */
-import { execFileSync, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
-import path from 'path';
-import { REPO_ROOT as ROOT, startBrokerProcess } from './broker-process';
+import { startBrokerProcess } from './broker-process';
+import { buildRdbench, fmt, measured, median, rdbench, rssMb, spread, type Measured } from './rdbench';
 
-const SOURCE = path.resolve(ROOT, '..', 'shared', 'tools', 'rdbench.c');
-const BINARY = path.join(ROOT, 'bench', 'rdbench');
 const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
 /** Runs of every load (BENCH_RUNS, default 3); the table shows the median and the range. */
 const RUNS = Math.max(1, Math.round(Number(process.env['BENCH_RUNS'] ?? '3')));
-
-function buildRdbench(): void {
-  if (!fs.existsSync(SOURCE)) throw new Error(`rdbench source not found at ${SOURCE}`);
-  if (fs.existsSync(BINARY) && fs.statSync(BINARY).mtimeMs >= fs.statSync(SOURCE).mtimeMs) return;
-  try {
-    execFileSync('cc', ['-O2', '-o', BINARY, SOURCE, '-lrdkafka'], { stdio: 'inherit' });
-  } catch {
-    throw new Error('building rdbench failed: install a C compiler and librdkafka (`apt-get install build-essential librdkafka-dev`)');
-  }
-}
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Fields of /proc/PID/stat after the command name (index 0 = state), or null off Linux. */
-function procStat(pid: number | 'self'): string[] | null {
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU seconds so far of the broker (utime + stime) and of this process's reaped children
- * (cutime + cstime: every finished rdbench run), in clock ticks of 1/100 s.
- */
-function cpuSnapshot(brokerPid: number): { broker: number; clients: number } {
-  const b = procStat(brokerPid);
-  const me = procStat('self');
-  return {
-    broker: b ? (Number(b[11]) + Number(b[12])) / 100 : NaN,
-    clients: me ? (Number(me[13]) + Number(me[14])) / 100 : NaN,
-  };
-}
-
-/** One rdbench run: its output line, wall seconds, and the CPU seconds the broker and rdbench used. */
-interface Measured {
-  out: string;
-  secs: number;
-  brokerCpu: number;
-  clientCpu: number;
-}
-
-/**
- * Writes dirty pages out before a run (`sync`), so that no run shares the two cores with the
- * kernel's write-back of the data an earlier run produced (which otherwise starts seconds later,
- * in the middle of the next run, and uses up to ~0.8 cores).
- */
-function settleWriteBack(): void {
-  try {
-    execFileSync('sync');
-  } catch {
-    // no sync(1): runs may then overlap with write-back
-  }
-}
-
-async function measured(brokerPid: number, args: string[]): Promise<Measured> {
-  settleWriteBack();
-  const c0 = cpuSnapshot(brokerPid);
-  const t0 = process.hrtime.bigint();
-  const out = await rdbench(args);
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const c1 = cpuSnapshot(brokerPid);
-  return { out, secs, brokerCpu: c1.broker - c0.broker, clientCpu: c1.clients - c0.clients };
-}
-
-function rdbench(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`rdbench ${args.join(' ')} exited ${code}: ${err.slice(-2000)}${out}`))));
-  });
-}
-
-function field(line: string, name: string): number {
-  const m = new RegExp(`${name}=([0-9.]+)`).exec(line);
-  return m ? Number(m[1]) : NaN;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-/** "median (min-max over N runs)" of one rdbench field. */
-function spread(runs: Measured[], name: string, digits = 0, line = (m: Measured): string => m.out): string {
-  const xs = runs.map((r) => field(line(r), name));
-  return `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}-${fmt(Math.max(...xs), digits)})`;
-}
 
 /**
  * Median cores each side used during the runs; with `msgs`, also the CPU each side spent per

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const SUITES = ['protocol', 'storage', 'broker', 'groups'];
+const SUITES = ['protocol', 'storage', 'broker', 'groups', 'cluster'];
 
 let failed = 0;
 for (const suite of SUITES) {

@@ -234,7 +234,8 @@ export class Partition {
     }
     const run = started.then((info) => {
       this.noteAppended(records.length, info.lastOffset + 1n);
-      if (this.role === 'leader') this.maybeIncrementHighWatermark();
+      // Waiting follower fetches are woken by new bytes even when the HW stays (followers must copy them first).
+      if (!(this.role === 'leader' && this.maybeIncrementHighWatermark())) this.onChange?.();
       return info;
     });
     this.enqueue(run);
@@ -267,16 +268,16 @@ export class Partition {
     this.appendChain = op.then(settled, settled);
   }
 
-  /** Leader: raises the HW to what the maximal ISR has (leader-isr.ts); wakes waiters if it moved. */
-  maybeIncrementHighWatermark(): void {
-    if (this.role !== 'leader') return;
+  /** Leader: raises the HW to what the maximal ISR has (leader-isr.ts); wakes waiters and returns true if it moved. */
+  maybeIncrementHighWatermark(): boolean {
+    if (this.role !== 'leader') return false;
     const current = this.log.highWatermark;
     const hw = highWatermarkFor(this.log.logEndOffset, current, this.isrState, this.followers, this.localBrokerId);
-    if (hw > current) {
-      this.log.highWatermark = hw;
-      this.releaseBelowHighWatermark();
-      this.onChange?.();
-    }
+    if (hw <= current) return false;
+    this.log.highWatermark = hw;
+    this.releaseBelowHighWatermark();
+    this.onChange?.();
+    return true;
   }
 
   // ---- leader: reads and follower tracking -----------------------------------------------

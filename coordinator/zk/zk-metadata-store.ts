@@ -32,7 +32,6 @@ import {
   BrokerSequenceIdZNode,
   ConfigEntityChangeNotificationSequenceZNode as ChangeSeq,
   ConfigEntityZNode,
-  ControllerEpochZNode,
   ControllerZNode,
   DeleteTopicsTopicZNode,
   INTERNAL_TOPICS,
@@ -41,7 +40,7 @@ import {
 } from './znodes';
 import { ZkCode, ZkError, ZkSession, isZkError, type ZkOp, type ZkSessionEvent, type ZkWatchEvent } from './zk-session';
 import { ZkViewSync, refreshKeyOf, type RefreshKey } from './zk-view-sync';
-import { fencedMulti, readPartitionStates, writePartitionStates } from './zk-partition-states';
+import { deleteTopicZnodes, electController, fencedMulti, readPartitionStates, writePartitionStates } from './zk-controller-writes';
 
 type LogFn = (objOrMsg: unknown, msg?: string) => void;
 export interface ZkStoreLogger {
@@ -79,7 +78,12 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     await this.ensureChroot();
     this.session = await this.openSession();
     this.opts.logger.info({ connect: this.opts.connect, sessionId: this.session.sessionId().toString(16) }, `connected to ZooKeeper at ${this.opts.connect}`);
-    await this.serial(() => this.sync.loadAll());
+    try {
+      await this.serial(() => this.sync.loadAll());
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
     this.state = 'connected';
   }
 
@@ -167,32 +171,12 @@ export class ZkMetadataStore implements ClusterMetadataStore {
    * when missing, then one multi creates /controller and sets the epoch + 1 conditionally on the
    * version read. The first controller of a cluster gets epoch 1, version 1.
    */
+  /** Kafka's election (electController); the first controller of a cluster gets epoch 1, version 1. */
   tryElectController(brokerId: number): Promise<ControllerFence | null> {
     return this.serial(async () => {
-      const zk = this.zk();
-      for (let i = 0; i < RETRIES; i++) {
-        const current = await zk.getData(ControllerEpochZNode.path());
-        if (!current) {
-          await zk.create(ControllerEpochZNode.path(), ControllerEpochZNode.encode(0), 'persistent').catch(ignoreCodes(ZkCode.NODE_EXISTS));
-          continue;
-        }
-        const epoch = ControllerEpochZNode.decode(current.data) + 1;
-        try {
-          const [, set] = await zk.multi([
-            { op: 'create', path: ControllerZNode.path(), data: ControllerZNode.encode(brokerId, Date.now()), mode: 'ephemeral' },
-            { op: 'setData', path: ControllerEpochZNode.path(), data: ControllerEpochZNode.encode(epoch), version: current.stat.version },
-          ]);
-          this.emit(this.view.setController(brokerId));
-          return { controllerEpoch: epoch, epochVersion: set!.stat!.version };
-        } catch (e) {
-          if (e instanceof ZkError && e.failedOp === 0 && e.code === ZkCode.NODE_EXISTS) {
-            this.emit(await this.sync.loadController());
-            return null;
-          }
-          if (!(e instanceof ZkError && e.failedOp === 1 && e.code === ZkCode.BAD_VERSION)) throw e;
-        }
-      }
-      throw new Error(`could not become the controller: ${ControllerEpochZNode.path()} kept changing`);
+      const fence = await electController(this.zk(), brokerId);
+      this.emit(fence ? this.view.setController(brokerId) : await this.sync.loadController());
+      return fence;
     });
   }
 
@@ -293,20 +277,8 @@ export class ZkMetadataStore implements ClusterMetadataStore {
   /** The topic's subtree, its config and its mark, in one fenced multi (whatever of them exists). */
   deleteTopic(fence: ControllerFence, name: string): Promise<void> {
     return this.serial(async () => {
-      const zk = this.zk();
-      for (let i = 0; i < RETRIES; i++) {
-        const paths = [...(await this.subtree(TopicZNode.path(name))).reverse()];
-        for (const p of [ConfigEntityZNode.path('topics', name), DeleteTopicsTopicZNode.path(name)]) if (await zk.exists(p)) paths.push(p);
-        try {
-          if (paths.length > 0) await this.fencedMulti(fence, paths.map((path): ZkOp => ({ op: 'delete', path, version: -1 })));
-        } catch (e) {
-          if (isZkError(e, ZkCode.NO_NODE) || isZkError(e, ZkCode.NOT_EMPTY)) continue; // changed meanwhile
-          throw e;
-        }
-        this.emit([...this.view.removeTopic(name), ...this.view.setMarks(this.view.topicsMarkedForDeletion().filter((t) => t !== name))]);
-        return;
-      }
-      throw new Error(`could not delete topic ${name}: its znodes kept changing`);
+      await deleteTopicZnodes(this.zk(), fence, name);
+      this.emit([...this.view.removeTopic(name), ...this.view.setMarks(this.view.topicsMarkedForDeletion().filter((t) => t !== name))]);
     });
   }
 
@@ -318,7 +290,7 @@ export class ZkMetadataStore implements ClusterMetadataStore {
       const known = this.view.topic(name);
       if (!d || !known) throw unknownTopic(name);
       const topicId = TopicZNode.decode(name, d.data).topicId ?? known.topicId;
-      await this.fencedMulti(fence, [{ op: 'setData', path, data: TopicZNode.encode(name, { topicId, assignment, addingReplicas: adding, removingReplicas: removing }), version: -1 }]).catch((e) => {
+      await fencedMulti(this.zk(), fence, [{ op: 'setData', path, data: TopicZNode.encode(name, { topicId, assignment, addingReplicas: adding, removingReplicas: removing }), version: -1 }]).catch((e) => {
         throw isZkError(e, ZkCode.NO_NODE) ? unknownTopic(name) : e;
       });
       this.emit(this.view.putTopic({ ...known, assignment, addingReplicas: adding, removingReplicas: removing }));
@@ -373,23 +345,12 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     await zk.create(ChangeSeq.createPath(), ChangeSeq.encode(`${type}/${name}`), 'persistent-sequential');
   }
 
-  private fencedMulti(fence: ControllerFence, ops: readonly ZkOp[]) {
-    return fencedMulti(this.zk(), fence, ops);
-  }
-
-  /** The path and all its descendants, parents before children (empty when it does not exist). */
-  private async subtree(path: string): Promise<string[]> {
-    const children = await this.zk().getChildren(path);
-    if (children === null) return [];
-    const out = [path];
-    for (const c of children) out.push(...(await this.subtree(`${path}/${c}`)));
-    return out;
-  }
-
   private async ensureChroot(): Promise<void> {
     const slash = this.opts.connect.indexOf('/');
     if (slash < 0 || slash === this.opts.connect.length - 1) return;
-    const root = await ZkSession.open(this.opts.connect.slice(0, slash), { ...this.sessionOptions(), watcher: () => undefined, onSessionEvent: () => undefined });
+    const root = await ZkSession.open(this.opts.connect.slice(0, slash), { ...this.sessionOptions(), watcher: () => undefined, onSessionEvent: () => undefined }).catch((e: Error) => {
+      throw new Error(e.message.replace(this.opts.connect.slice(0, slash), this.opts.connect));
+    });
     try {
       await root.ensurePath(this.opts.connect.slice(slash));
     } finally {

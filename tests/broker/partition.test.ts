@@ -84,6 +84,15 @@ describe('Broker > Partition', () => {
     expect((await p.fetchRecords(fetch())).records.length).toBeGreaterThan(0);
   });
 
+  it('an append wakes waiting fetches even when the HW stays (followers must copy the bytes first)', async () => {
+    p.makeLeader(state(), 0);
+    let changes = 0;
+    p.onChange = () => changes++;
+    await p.appendRecordsToLeader(batch(1), 1, 1);
+    expect(p.highWatermark).toBe(0n);
+    expect(changes).toBe(1);
+  });
+
   it('acks=all is refused with NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas', async () => {
     p.makeLeader(state({ isr: [1] }), 0);
     await expect(p.appendRecordsToLeader(batch(1), -1, 2)).rejects.toMatchObject({ code: ErrorCode.NOT_ENOUGH_REPLICAS });

@@ -10,7 +10,9 @@ import { ErrorCode } from '../../protocol/errors';
 import { LocalMetadataStore, type MetadataFile } from '../../coordinator/local-metadata-store';
 import { MemoryMetadataStore } from '../../coordinator/memory-metadata-store';
 import { BrokerIdInUseError, ControllerMovedError, type ClusterMetadataStore, type MetadataEvent, type PartitionStateFields } from '../../coordinator/metadata-store';
+import { startZooKeeper } from '../../broker/dev-cluster/zookeeper-server';
 import { ZkMetadataStore } from '../../coordinator/zk/zk-metadata-store';
+import { ZkSession } from '../../coordinator/zk/zk-session';
 import { TestLogger, expireZkSession, startTestZooKeeper, waitUntil, zkStore, type TestZooKeeper } from './zk/zk-test-env';
 
 jest.setTimeout(30_000);
@@ -273,7 +275,7 @@ describe.each(backends)('ClusterMetadataStore contract: $name', (backend) => {
   });
 });
 
-describe('Two ZooKeeper stores on one ensemble', () => {
+describe('ZooKeeper stores on one ensemble', () => {
   const pair = async () => {
     const connect = freshChroot();
     return [await started(zkStore(connect)), await started(zkStore(connect)), connect] as const;
@@ -327,6 +329,52 @@ describe('Two ZooKeeper stores on one ensemble', () => {
     await waitUntil(() => a.controllerId() === 2, 5000, 'A to see the new controller');
     await expect(a.writePartitionStates(oldFence, [{ topic: 't', partition: 0, expectedVersion: -1, state: state(1, 0) }])).rejects.toBeInstanceOf(ControllerMovedError);
     expect((await b.readPartitionStates('t')).size).toBe(0);
+  });
+
+  it("writes Kafka's layout under the chroot, which it creates", async () => {
+    const [a, , connect] = await pair();
+    const chroot = connect.slice(connect.indexOf('/'));
+    await a.registerBroker({ brokerId: 1, endpoints: EP, rack: null });
+    await a.createTopic({ name: 't', topicId: ID_A, assignment: new Map([[0, [1]]]), configs: {} });
+    await a.setTopicConfigs('t', { 'retention.ms': '3' });
+    await a.markTopicForDeletion('t');
+    const raw = await ZkSession.open(zkServer.server.connectString, { sessionTimeoutMs: 2000, connectionTimeoutMs: 5000, watcher: () => undefined, onSessionEvent: () => undefined });
+    try {
+      const get = async (p: string) => (await raw.getData(chroot + p))?.data?.toString('utf8');
+      expect((await raw.getChildren(chroot))!.sort()).toEqual(['admin', 'brokers', 'cluster', 'config', 'consumers', 'isr_change_notification', 'latest_producer_id_block', 'log_dir_event_notification']);
+      expect((await raw.getChildren(`${chroot}/config`))!.sort()).toEqual(['brokers', 'changes', 'clients', 'ips', 'topics', 'users']);
+      expect(await get('/cluster/id')).toBe(`{"version":"1","id":"${a.clusterId()}"}`);
+      expect(await get('/brokers/ids/1')).toMatch(/^\{"listener_security_protocol_map":\{"PLAINTEXT":"PLAINTEXT"\},"endpoints":\["PLAINTEXT:\/\/h1:9092"\],"jmx_port":-1,"features":\{\},"host":"h1","timestamp":"\d+","port":9092,"version":5\}$/);
+      expect((await raw.exists(`${chroot}/brokers/ids/1`))!.ephemeralOwner).not.toBe(0n);
+      expect(await get('/brokers/topics/t')).toBe(`{"removing_replicas":{},"partitions":{"0":[1]},"topic_id":"${ID_A}","adding_replicas":{},"version":3}`);
+      expect(await get('/config/topics/t')).toBe('{"version":1,"config":{"retention.ms":"3"}}');
+      expect(await raw.getChildren(`${chroot}/config/changes`)).toEqual(['config_change_0000000000']);
+      expect(await get('/config/changes/config_change_0000000000')).toBe('{"version":2,"entity_path":"topics/t"}');
+      expect(await raw.getChildren(`${chroot}/admin/delete_topics`)).toEqual(['t']);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('reports a lost connection and its return, keeping the session and its registrations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gregor-zk-restart-'));
+    tmpDirs.push(dir);
+    let server = await startZooKeeper({ dataDir: dir });
+    try {
+      const s = await started(zkStore(server.connectString));
+      await s.registerBroker({ brokerId: 1, endpoints: EP, rack: null });
+      const events = record(s);
+      await server.stop();
+      await waitUntil(() => events.some((e) => e.type === 'session'), 5000, 'the disconnection');
+      server = await startZooKeeper({ dataDir: dir, port: server.port });
+      await waitUntil(() => events.filter((e) => e.type === 'session').length === 2, 10_000, 'the reconnection');
+      expect(events.filter((e) => e.type === 'session')).toEqual([{ type: 'session', state: 'disconnected' }, { type: 'session', state: 'connected' }]);
+      expect(s.liveBrokers().map((b) => b.brokerId)).toEqual([1]);
+      await s.createTopic({ name: 'after', topicId: ID_A, assignment: new Map([[0, [1]]]), configs: {} });
+    } finally {
+      for (const st of opened.splice(0)) await st.close();
+      await server.stop();
+    }
   });
 
   it('rejects start() naming the connect string when ZooKeeper cannot be reached', async () => {

@@ -10,8 +10,14 @@
  * (ms since the epoch).
  */
 import type { Kafka, Producer } from 'kafkajs';
+import { ApiKey } from '../../protocol/generated/api-keys';
+import type { ProduceRequest } from '../../protocol/generated/produce-request';
+import type { ProduceResponse } from '../../protocol/generated/produce-response';
+import { ERROR_INFO } from '../../protocol/errors';
+import { buildRecordBatch } from '../../protocol/records/record';
+import { InterBrokerClient } from '../../replication/inter-broker-client';
 import type { AckCounter } from './ack-counter';
-import { sleep } from './cluster';
+import { sleep, type TestCluster } from './cluster';
 
 export interface ProducerLoopOptions {
   topic: string;
@@ -27,6 +33,8 @@ export interface ProducerLoopOptions {
   ackTimeoutMs?: number;
   /** Pause between requests (default 0). */
   pauseMs?: number;
+  /** kafkajs retries of one send (default 10, 100..1000 ms apart). */
+  retries?: number;
 }
 
 interface Outcome {
@@ -52,13 +60,14 @@ export class ProducerLoop {
   private running = false;
   private done: Promise<void> = Promise.resolve();
   private seq = 0;
+  private ackedCount = 0;
   private readonly outcomes: Outcome[] = [];
 
   constructor(
     kafka: Kafka,
     private readonly o: ProducerLoopOptions,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, idempotent: false, retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 } });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, idempotent: false, retry: { retries: o.retries ?? 10, initialRetryTime: 100, maxRetryTime: 1000 } });
   }
 
   async start(): Promise<void> {
@@ -88,6 +97,7 @@ export class ProducerLoop {
         if (base < 0n && (this.o.acks ?? -1) !== 0) throw new Error(`no base offset in ${JSON.stringify(meta)}`);
         values.forEach((v, i) => this.o.counter.ack(this.o.topic, partition, base + BigInt(i), v));
         outcome.acked = values.length;
+        this.ackedCount += values.length;
       } catch (e) {
         outcome.failed = values.length;
         outcome.reason = reasonOf(e);
@@ -100,6 +110,11 @@ export class ProducerLoop {
   /** Messages sent so far (acknowledged or not). */
   get sent(): number {
     return this.seq;
+  }
+
+  /** Messages of this loop acknowledged so far. */
+  get acked(): number {
+    return this.ackedCount;
   }
 
   acksSince(t: number): number {
@@ -117,14 +132,14 @@ export class ProducerLoop {
     return { count, reasons };
   }
 
-  /** Resolves once `n` more messages were acknowledged than at the call, or rejects after timeoutMs. */
+  /** Resolves once this loop had `n` more messages acknowledged than at the call; rejects after timeoutMs. */
   async waitForAcks(n: number, timeoutMs: number, what: string): Promise<void> {
-    const target = this.o.counter.acknowledged + n;
+    const target = this.ackedCount + n;
     const deadline = Date.now() + timeoutMs;
-    while (this.o.counter.acknowledged < target) {
+    while (this.ackedCount < target) {
       if (!this.running) throw new Error(`producer ${this.o.source} stopped while waiting for ${what}`);
       if (Date.now() > deadline) {
-        throw new Error(`${this.o.source}: ${what}: ${this.o.counter.acknowledged - (target - n)} of ${n} acknowledged within ${timeoutMs} ms (failures ${JSON.stringify(this.o.counter.failureReasons())})`);
+        throw new Error(`${this.o.source}: ${what}: ${this.ackedCount - (target - n)} of ${n} acknowledged within ${timeoutMs} ms (failures ${JSON.stringify(this.failuresSince(0).reasons)})`);
       }
       await sleep(50);
     }
@@ -135,5 +150,45 @@ export class ProducerLoop {
     this.running = false;
     await this.done;
     await this.producer.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * One Produce v9 request with `values` (one batch) sent straight to broker `brokerId`, whatever
+ * the metadata says: how a client with stale metadata reaches a deposed leader. An acknowledged
+ * send is recorded in `counter` like any other; the result names the error otherwise.
+ */
+export async function produceDirect(
+  cluster: TestCluster,
+  brokerId: number,
+  topic: string,
+  partition: number,
+  values: string[],
+  counter: AckCounter,
+  ackTimeoutMs = 5000,
+): Promise<{ acked: boolean; error: string }> {
+  const b = cluster.broker(brokerId);
+  const client = new InterBrokerClient({ host: b.host, port: b.port, clientId: 'stale-producer', requestTimeoutMs: ackTimeoutMs + 5000, connectTimeoutMs: 3000 });
+  const req: ProduceRequest = {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: ackTimeoutMs,
+    topicData: [{ name: topic, partitionData: [{ index: partition, records: buildRecordBatch({ records: values.map((value) => ({ value })) }) }] }],
+  };
+  try {
+    const r = await client.request<ProduceResponse>(ApiKey.Produce, 9, req);
+    const p = r.responses[0]?.partitionResponses[0];
+    if (p && p.errorCode === 0) {
+      values.forEach((v, i) => counter.ack(topic, partition, p.baseOffset + BigInt(i), v));
+      return { acked: true, error: 'NONE' };
+    }
+    const error = p ? (ERROR_INFO[p.errorCode]?.name ?? `error ${p.errorCode}`) : 'no partition in the response';
+    counter.fail(values.length, error);
+    return { acked: false, error };
+  } catch (e) {
+    counter.fail(values.length, (e as Error).message);
+    return { acked: false, error: (e as Error).message };
+  } finally {
+    client.close();
   }
 }

@@ -104,3 +104,33 @@ export function readReplicaFiles(logDir: string, topic: string, partition: numbe
   for (const s of segments) next = recordsOf(fs.readFileSync(path.join(dir, s)), partition, next, out);
   return out;
 }
+
+/** The first difference between two replicas' records, or null when they hold the same offsets and values. */
+export function firstDivergence(a: readonly ConsumedRecord[], b: readonly ConsumedRecord[]): string | null {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!x || !y) return `one log ends at index ${i} (lengths ${a.length} and ${b.length}; last offsets ${a.at(-1)?.offset} and ${b.at(-1)?.offset})`;
+    if (x.offset !== y.offset || x.value !== y.value) return `index ${i}: offset ${x.offset} '${x.value}' vs offset ${y.offset} '${y.value}'`;
+  }
+  return null;
+}
+
+/**
+ * Waits until the segment files of every replica in `brokerIds` hold the same records (no new
+ * writes must be arriving), and returns their common record count; throws naming the first
+ * divergence after timeoutMs.
+ */
+export async function waitForIdenticalReplicas(cluster: TestCluster, topic: string, partition: number, brokerIds: readonly number[], timeoutMs = 20000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const logs = brokerIds.map((id) => readReplicaFiles(cluster.broker(id).logDir, topic, partition));
+    const diffs = brokerIds.slice(1).map((id, i) => ({ id, d: firstDivergence(logs[0]!, logs[i + 1]!) })).filter((x) => x.d !== null);
+    if (diffs.length === 0) return logs[0]!.length;
+    if (Date.now() > deadline) {
+      throw new Error(`${topic}-${partition}: replicas differ after ${timeoutMs} ms: ${diffs.map((x) => `broker ${brokerIds[0]} vs ${x.id}: ${x.d}`).join('; ')}`);
+    }
+    await sleep(250);
+  }
+}

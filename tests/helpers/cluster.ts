@@ -252,9 +252,10 @@ export class TestCluster {
 
   /**
    * Runs a test body; on failure prints every broker's log tail, marks the data dir to be kept,
-   * and rethrows. Brokers killed or paused by the body are restored afterwards either way.
+   * and rethrows. Brokers killed or paused by the body are restored afterwards (unless
+   * `restore` is false: a later test continues from this one's state).
    */
-  async run(label: string, body: () => Promise<void>): Promise<void> {
+  async run(label: string, body: () => Promise<void>, opts: { restore?: boolean } = {}): Promise<void> {
     const started = Date.now();
     try {
       await body();
@@ -264,7 +265,7 @@ export class TestCluster {
       say(`[${this.name}] ${label}: FAILED after ${((Date.now() - started) / 1000).toFixed(1)} s: ${(e as Error).message}\n${this.tails(40)}`);
       throw e;
     } finally {
-      await this.restoreAll().catch((e: unknown) => say(`[${this.name}] could not restore the cluster after ${label}: ${(e as Error).message}`));
+      if (opts.restore !== false) await this.restoreAll().catch((e: unknown) => say(`[${this.name}] could not restore the cluster after ${label}: ${(e as Error).message}`));
     }
   }
 

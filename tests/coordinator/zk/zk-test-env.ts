@@ -68,7 +68,7 @@ export async function expireZkSession(store: ZkMetadataStore, connect: string): 
     // The victim may win the race back to the server before the close arrives: then try again.
     for (let attempt = 0; attempt < 5 && !seen.some(isExpired); attempt++) {
       await takeOverAndClose(connect, sessionId, password);
-      await waitUntil(() => seen.some(isExpired), 3000).catch(() => undefined);
+      await waitUntil(() => seen.some(isExpired), 2000).catch(() => undefined);
     }
     if (!seen.some(isExpired)) throw new Error('the session did not expire');
     await waitUntil(() => seen.findIndex(isConnected) > seen.findIndex(isExpired), 10_000);

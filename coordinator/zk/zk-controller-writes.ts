@@ -1,7 +1,9 @@
 /**
- * The controller's partition states in ZooKeeper: /brokers/topics/<t>/partitions/<p>/state, read
- * on demand and written with fenced, conditional multi-ops (Kafka's updateLeaderAndIsr and
- * createTopicPartitionStatesRaw).
+ * The controller's writes to ZooKeeper: the election (/controller + /controller_epoch), and the
+ * fenced writes, each one multi-op led by a version check of /controller_epoch so that a stale
+ * fence writes nothing: topic deletion, and the partition states
+ * /brokers/topics/<t>/partitions/<p>/state (Kafka's updateLeaderAndIsr and
+ * createTopicPartitionStatesRaw), which are also read on demand.
  *
  * A batch is one multi per MAX_OPS_PER_MULTI updates: the /controller_epoch check, the missing
  * parent znodes, then one create (expectedVersion -1) or conditional setData per update. ZooKeeper
@@ -10,8 +12,65 @@
  * writes nothing.
  */
 import { ControllerMovedError, type ControllerFence, type PartitionState, type PartitionStateUpdate, type PartitionStateWriteResult } from '../metadata-store';
-import { ControllerEpochZNode, TopicPartitionStateZNode, TopicPartitionZNode, TopicPartitionsZNode } from './znodes';
-import { ZkCode, ZkError, type ZkOp, type ZkSession, type ZkStat } from './zk-session';
+import { ConfigEntityZNode, ControllerEpochZNode, ControllerZNode, DeleteTopicsTopicZNode, TopicPartitionStateZNode, TopicPartitionZNode, TopicPartitionsZNode, TopicZNode } from './znodes';
+import { ZkCode, ZkError, isZkError, type ZkOp, type ZkSession, type ZkStat } from './zk-session';
+
+const RETRIES = 5;
+
+/**
+ * Kafka's registerControllerAndIncrementControllerEpoch: /controller_epoch is created with 0
+ * when missing, then one multi creates /controller and sets the epoch + 1 conditionally on the
+ * version read. The first controller of a cluster gets epoch 1, version 1. Null: /controller
+ * exists (another broker is the controller).
+ */
+export async function electController(zk: ZkSession, brokerId: number): Promise<ControllerFence | null> {
+  for (let i = 0; i < RETRIES; i++) {
+    const current = await zk.getData(ControllerEpochZNode.path());
+    if (!current) {
+      await zk.create(ControllerEpochZNode.path(), ControllerEpochZNode.encode(0), 'persistent').catch((e) => {
+        if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e;
+      });
+      continue;
+    }
+    const epoch = ControllerEpochZNode.decode(current.data) + 1;
+    try {
+      const [, set] = await zk.multi([
+        { op: 'create', path: ControllerZNode.path(), data: ControllerZNode.encode(brokerId, Date.now()), mode: 'ephemeral' },
+        { op: 'setData', path: ControllerEpochZNode.path(), data: ControllerEpochZNode.encode(epoch), version: current.stat.version },
+      ]);
+      return { controllerEpoch: epoch, epochVersion: set!.stat!.version };
+    } catch (e) {
+      if (e instanceof ZkError && e.failedOp === 0 && e.code === ZkCode.NODE_EXISTS) return null;
+      if (!(e instanceof ZkError && e.failedOp === 1 && e.code === ZkCode.BAD_VERSION)) throw e; // else: raced, read again
+    }
+  }
+  throw new Error(`could not become the controller: ${ControllerEpochZNode.path()} kept changing`);
+}
+
+/** The topic's subtree, its config and its deletion mark, whichever exist, in one fenced multi. */
+export async function deleteTopicZnodes(zk: ZkSession, fence: ControllerFence, name: string): Promise<void> {
+  for (let i = 0; i < RETRIES; i++) {
+    const paths = (await subtree(zk, TopicZNode.path(name))).reverse();
+    for (const p of [ConfigEntityZNode.path('topics', name), DeleteTopicsTopicZNode.path(name)]) if (await zk.exists(p)) paths.push(p);
+    if (paths.length === 0) return;
+    try {
+      await fencedMulti(zk, fence, paths.map((path): ZkOp => ({ op: 'delete', path, version: -1 })));
+      return;
+    } catch (e) {
+      if (!isZkError(e, ZkCode.NO_NODE) && !isZkError(e, ZkCode.NOT_EMPTY)) throw e; // else: changed meanwhile
+    }
+  }
+  throw new Error(`could not delete topic ${name}: its znodes kept changing`);
+}
+
+/** The path and all its descendants, parents before children (empty when it does not exist). */
+async function subtree(zk: ZkSession, path: string): Promise<string[]> {
+  const children = await zk.getChildren(path);
+  if (children === null) return [];
+  const out = [path];
+  for (const c of children) out.push(...(await subtree(zk, `${path}/${c}`)));
+  return out;
+}
 
 /** Keeps each multi well under ZooKeeper's 1 MB request limit (jute.maxbuffer). */
 export const MAX_OPS_PER_MULTI = 1000;
