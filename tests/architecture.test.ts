@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
 /** Node and npm modules that only some files may import (path prefixes relative to the root). */
 const RESTRICTED_MODULES: Record<string, string[]> = {
   'node-zookeeper-client': ['coordinator/zk/'],
-  net: ['broker/network/server.ts', 'broker/network/connection.ts', 'replication/'],
+  net: ['broker/network/server.ts', 'broker/network/connection.ts', 'replication/', 'broker/dev-cluster/'],
   yargs: ['broker/main.ts'],
   fs: ['storage/', 'protocol/gen/', 'broker/config/config-file.ts', 'broker/main.ts', 'broker/dev-cluster/'],
 };

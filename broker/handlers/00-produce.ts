@@ -14,7 +14,8 @@
  *
  * Version notes:
  * * v2: logAppendTimeMs   * v3: transactionalId, magic 2 only   * v5: logStartOffset
- * * v7: zstd allowed   * v8: recordErrors, errorMessage   * v9: flexible   * v10: currentLeader
+ * * v7: zstd allowed   * v8: recordErrors, errorMessage   * v9: flexible
+ * * v10: currentLeader and nodeEndpoints for NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (KIP-951)
  */
 import { ErrorCode } from '../../protocol/errors';
 import { ApiKey } from '../../protocol/generated/api-keys';
@@ -30,6 +31,7 @@ import {
 import type { AppendEntry, AppendResult } from '../replica/replica-manager';
 import { convertLegacyRecords, LEGACY_PRODUCE_SUPPORTED } from '../replica/legacy-records';
 import { defineHandler, NO_RESPONSE } from './define-handler';
+import { LeaderHints, wantsLeaderHint } from './leader-hint';
 
 const BATCH_HEADER = 61;
 const ZSTD = 4;
@@ -100,10 +102,19 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const results = await pending;
     if (req.acks === 0) return NO_RESPONSE;
     const resp: ProduceResponse = { ...defaultProduceResponse(), responses: [] };
+    const hints = ctx.apiVersion >= 10 ? new LeaderHints(ctx) : undefined;
     let i = 0;
     for (const t of req.topicData) {
-      resp.responses.push({ name: t.name, partitionResponses: t.partitionData.map((p) => partitionResponse(p.index, results[i++]!)) });
+      resp.responses.push({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => {
+          const r = partitionResponse(p.index, results[i++]!);
+          if (hints && wantsLeaderHint(r.errorCode)) r.currentLeader = hints.hint(t.name, p.index);
+          return r;
+        }),
+      });
     }
+    if (hints) resp.nodeEndpoints = hints.endpoints();
     return resp;
   },
   errorResponse(req, code) {

@@ -27,7 +27,8 @@
  * * v3: maxBytes (request limit), minOneBatch   * v4: isolationLevel, lastStableOffset,
  *   abortedTransactions, magic 2   * v5: logStartOffset   * v7: sessions
  * * v9: currentLeaderEpoch   * v10: zstd   * v11: rackId, preferredReadReplica
- * * v12: flexible, diverging epoch   * v13: topic ids   * v15: replicaState   * v16: nodeEndpoints
+ * * v12: flexible, diverging epoch, currentLeader on NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH
+ * * v13: topic ids   * v15: replicaState   * v16: nodeEndpoints of those leaders (KIP-951)
  * * v17: replicaDirectoryId (KIP-853, follower fetches only; consumers behave as at v16)
  */
 import { ErrorCode } from '../../protocol/errors';
@@ -45,6 +46,7 @@ import {
 import { sessionKey, type SessionPartition } from '../replica/fetch-session';
 import type { IsolationLevel } from '../replica/partition';
 import { defineHandler, type HandlerContext } from './define-handler';
+import { LeaderHints, wantsLeaderHint } from './leader-hint';
 import { ZERO_UUID } from './03-metadata';
 import { downConvertFetched } from '../replica/legacy-records';
 import { magicForFetchVersion } from '../../protocol/records/legacy-conversion';
@@ -202,6 +204,7 @@ function changed(o: ReadOutcome): boolean {
 }
 
 function buildResponse(ctx: HandlerContext, outcomes: readonly ReadOutcome[], sessionId: number, incremental: boolean): FetchResponse {
+  const hints = ctx.apiVersion >= 12 ? new LeaderHints(ctx) : undefined;
   const topics: FetchableTopicResponse[] = [];
   let current: FetchableTopicResponse | undefined;
   for (const o of outcomes) {
@@ -216,9 +219,10 @@ function buildResponse(ctx: HandlerContext, outcomes: readonly ReadOutcome[], se
       current = { topic: topicName, topicId, partitions: [] };
       topics.push(current);
     }
+    if (hints && wantsLeaderHint(o.data.errorCode)) o.data.currentLeader = hints.hint(o.sp.topic, o.sp.partition);
     current.partitions.push(o.data);
   }
-  return { ...defaultFetchResponse(), errorCode: ErrorCode.NONE, sessionId, responses: topics };
+  return { ...defaultFetchResponse(), errorCode: ErrorCode.NONE, sessionId, responses: topics, nodeEndpoints: hints && ctx.apiVersion >= 16 ? hints.endpoints() : [] };
 }
 
 export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({

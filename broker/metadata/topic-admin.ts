@@ -13,6 +13,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors';
 import type { ClusterMetadataStore, TopicMetadata } from '../../coordinator/metadata-store';
 import { randomUuid } from '../../coordinator/memory-metadata-store';
 import { validateTopicConfigs } from '../../coordinator/topic-config';
+import { assignReplicasToBrokers } from '../../coordinator/controller/replica-assignment';
 import type { BrokerConfig } from '../config/config';
 import type { ConfigAdmin } from '../config/config-admin';
 import type { Logger } from '../logger';
@@ -100,7 +101,7 @@ export class TopicAdmin {
       if (n <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
       if (rf <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
       if (rf > brokers.length) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: ${brokers.length}.`);
-      assignment = assignReplicas(n, rf, brokers, 0);
+      assignment = assignReplicasToBrokers(this.brokerRacks(), n, rf);
     }
     const configs = validateTopicConfigs(spec.configs);
     const rf = assignment.get(0)?.length ?? 0;
@@ -211,11 +212,20 @@ export class TopicAdmin {
       added = this.checkAssignment(new Map(assignments.map((a, i) => [current + i, a])), current, brokers);
     } else {
       if (rf > brokers.length) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: ${brokers.length}.`);
-      added = assignReplicas(count - current, rf, brokers, current);
+      // Kafka continues the walk from partition 0's first replica, so new partitions line up with the old ones.
+      const sortedIds = [...brokers].sort((a, b) => a - b);
+      const first = topic.assignment.get(0)?.[0] ?? sortedIds[0]!;
+      const startIndex = Math.max(0, sortedIds.findIndex((id) => id >= first));
+      added = assignReplicasToBrokers(this.brokerRacks(), count - current, rf, { startPartitionId: current, fixedStartIndex: startIndex });
     }
     if (validateOnly) return;
     await this.store.addPartitions(name, added);
     await this.waitForLeaders(name, [...added.keys()]);
+  }
+
+  /** Live brokers with their racks (broker.rack), for rack-aware assignment. */
+  private brokerRacks(): { id: number; rack: string | null }[] {
+    return this.store.liveBrokers().map((b) => ({ id: b.brokerId, rack: b.rack }));
   }
 
   private checkAssignment(a: ReadonlyMap<number, readonly number[]>, firstPartition: number, brokers: readonly number[]): Map<number, number[]> {
@@ -235,17 +245,4 @@ export class TopicAdmin {
     }
     return out;
   }
-}
-
-/** Round-robin replica placement (Kafka's rack-unaware assignment, without the random start). */
-export function assignReplicas(count: number, rf: number, brokers: readonly number[], firstPartition: number): Map<number, number[]> {
-  const sorted = [...brokers].sort((a, b) => a - b);
-  const out = new Map<number, number[]>();
-  for (let i = 0; i < count; i++) {
-    const p = firstPartition + i;
-    const replicas: number[] = [];
-    for (let r = 0; r < rf; r++) replicas.push(sorted[(p + r) % sorted.length]!);
-    out.set(p, replicas);
-  }
-  return out;
 }

@@ -100,7 +100,7 @@ export class AlterPartitionHandler {
           tp,
           leaderEpoch: p.leaderEpoch,
           partitionEpoch: p.partitionEpoch,
-          leaderRecoveryState: version >= 1 ? p.leaderRecoveryState : LEADER_RECOVERED,
+          leaderRecoveryState: p.leaderRecoveryState,
           isr: version >= 3 ? p.newIsrWithEpochs.map((b) => b.brokerId) : p.newIsr,
           isrEpochs: version >= 3 ? p.newIsrWithEpochs.map((b) => b.brokerEpoch) : null,
         });

@@ -85,7 +85,7 @@ export class BrokerMembership {
     const hosted: TopicPartition[] = ids.flatMap((id) => ctx.partitionsOnBroker(id));
     for (const id of ids) {
       for (const tp of ctx.partitionsOnBroker(id)) {
-        if (!ctx.isQueuedForDeletion(tp.topic) && ctx.requirePartition(tp).state) batch.addLeaderAndIsr([id], tp, false);
+        if (!ctx.isQueuedForDeletion(tp.topic)) batch.addLeaderAndIsr([id], tp, false);
       }
     }
     await this.psm.triggerOnlinePartitionStateChange();

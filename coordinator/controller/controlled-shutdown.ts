@@ -43,7 +43,7 @@ export class ControlledShutdownHandler {
 
     const toActOn = ctx.partitionsOnBroker(brokerId).filter((tp) => {
       const e = ctx.requirePartition(tp);
-      return e.replicas.replicas.length > 1 && e.state !== undefined && !ctx.isQueuedForDeletion(tp.topic);
+      return e.replicas.replicas.length > 1 && !ctx.isQueuedForDeletion(tp.topic);
     });
     const led: TopicPartition[] = [];
     const followed: TopicPartition[] = [];

@@ -20,7 +20,9 @@ export interface ControllerEvent {
 
 export class ControllerEventQueue {
   private readonly pending: ControllerEvent[] = [];
-  private running: Promise<void> | null = null;
+  /** True while the loop runs; set and cleared synchronously (the loop may finish without awaiting). */
+  private busy = false;
+  private running: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly isActivationCurrent: (activation: number) => boolean,
@@ -29,12 +31,15 @@ export class ControllerEventQueue {
 
   put(event: ControllerEvent): void {
     this.pending.push(event);
-    if (!this.running) this.running = this.loop();
+    if (!this.busy) {
+      this.busy = true;
+      this.running = this.loop();
+    }
   }
 
   /** Resolves when every queued event has run. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.busy) await this.running;
   }
 
   private async loop(): Promise<void> {
@@ -48,7 +53,7 @@ export class ControllerEventQueue {
         }
       }
     } finally {
-      this.running = null;
+      this.busy = false;
     }
   }
 }

@@ -6,8 +6,8 @@
 
 export enum PartitionLifecycle {
   /**
-   * Known to the controller but never seen (only the entry state of the table).
-   * Transitions: to New when the partition's topic or the partition is created.
+   * Just added to the context (the entry state).
+   * Transitions: to New at once.
    */
   NonExistent = 'NonExistent',
   /**
@@ -26,14 +26,13 @@ export enum PartitionLifecycle {
   /**
    * Its leader is dead or -1.
    * Actions: an offline election runs whenever a broker starts or a config changes.
-   * Transitions: to Online on a successful election; to NonExistent when its topic's
-   * deletion starts.
+   * Transitions: to Online on a successful election.
    */
   Offline = 'Offline',
 }
 
 export const VALID_PREVIOUS_PARTITION_STATES: Readonly<Record<PartitionLifecycle, readonly PartitionLifecycle[]>> = {
-  [PartitionLifecycle.NonExistent]: [PartitionLifecycle.Offline, PartitionLifecycle.Online, PartitionLifecycle.New],
+  [PartitionLifecycle.NonExistent]: [],
   [PartitionLifecycle.New]: [PartitionLifecycle.NonExistent],
   [PartitionLifecycle.Online]: [PartitionLifecycle.New, PartitionLifecycle.Online, PartitionLifecycle.Offline],
   [PartitionLifecycle.Offline]: [PartitionLifecycle.New, PartitionLifecycle.Online, PartitionLifecycle.Offline],

@@ -6,7 +6,8 @@
  * - Writes are conditional on the state version the context holds; a conflict stores the
  *   current state in the context and recomputes the change, at most MAX_WRITE_ATTEMPTS times.
  * - A leader change bumps the leader epoch; an ISR change that keeps the leader keeps it.
- * - A state written by a newer controller epoch is never overwritten.
+ * - The store refuses writes with a stale fence, so a state written by a newer controller is
+ *   never overwritten.
  * - Each successful change queues LeaderAndIsr for the partition's replicas in the batch (which
  *   adds the partition to the UpdateMetadata for every broker).
  */
@@ -57,10 +58,6 @@ export class PartitionStateMachine {
           results.set(tpKey(tp), { ok: false, reason: `partition ${tpString(tp)} has no leader and ISR state` });
           continue;
         }
-        if (s.controllerEpoch > ctx.epoch) {
-          results.set(tpKey(tp), { ok: false, reason: `state of ${tpString(tp)} was written by controller epoch ${s.controllerEpoch}` });
-          continue;
-        }
         const c = compute(tp, entry, s);
         if (c.kind === 'skip') results.set(tpKey(tp), { ok: true, state: s, changed: false });
         else if (c.kind === 'fail') results.set(tpKey(tp), { ok: false, reason: c.reason });
@@ -95,7 +92,6 @@ export class PartitionStateMachine {
     const writing: TopicPartition[] = [];
     for (const tp of tps) {
       const entry = ctx.requirePartition(tp);
-      if (entry.lifecycle !== PartitionLifecycle.New) continue;
       const live = entry.replicas.replicas.filter((r) => ctx.isLive(r));
       const leader = live[0];
       if (leader === undefined) {
@@ -161,8 +157,7 @@ export class PartitionStateMachine {
       }
       const entry = ctx.requirePartition(tp);
       ctx.moveTo(tp, PartitionLifecycle.Online);
-      const recipients = strategy.kind === 'reassign' ? entry.replicas.target : entry.replicas.replicas;
-      this.rt.batch.addLeaderAndIsr(recipients, tp, false);
+      this.rt.batch.addLeaderAndIsr(entry.replicas.replicas, tp, false);
       logger.info(
         { partition: tpString(tp), leader: r.state.leader, leaderEpoch: r.state.leaderEpoch, isr: r.state.isr, strategy: strategyName(strategy) },
         `Elected leader ${r.state.leader} for ${tpString(tp)} (${strategyName(strategy)}, leader epoch ${r.state.leaderEpoch})`,
@@ -204,7 +199,6 @@ export class PartitionStateMachine {
   async removeFromIsr(tps: readonly TopicPartition[], replica: number): Promise<Map<string, StateOutcome>> {
     const { ctx } = this.rt;
     const results = await this.updateStates(tps, (_tp, _entry, s) => {
-      if (!s.isr.includes(replica) && s.leader !== replica) return { kind: 'skip' };
       const leader = s.leader === replica ? NO_LEADER : s.leader;
       const isr = s.isr.length <= 1 ? [...s.isr] : s.isr.filter((r) => r !== replica);
       if (leader === s.leader && isr.length === s.isr.length) return { kind: 'skip' };
@@ -223,7 +217,7 @@ export class PartitionStateMachine {
       const r = results.get(tpKey(tp));
       if (!r?.ok || !r.changed) continue;
       const entry = ctx.requirePartition(tp);
-      if (r.state.leader === NO_LEADER && entry.lifecycle !== PartitionLifecycle.New) ctx.moveTo(tp, PartitionLifecycle.Offline);
+      if (r.state.leader === NO_LEADER) ctx.moveTo(tp, PartitionLifecycle.Offline);
       this.rt.batch.addLeaderAndIsr(entry.replicas.replicas.filter((b) => b !== replica), tp, false);
     }
     return results;

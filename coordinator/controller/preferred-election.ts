@@ -74,8 +74,7 @@ export class LeaderElections {
     const byPreferred = new Map<number, TopicPartition[]>();
     for (const tp of ctx.allPartitions()) {
       if (ctx.isQueuedForDeletion(tp.topic)) continue;
-      const preferred = ctx.requirePartition(tp).replicas.replicas[0];
-      if (preferred === undefined) continue;
+      const preferred = ctx.requirePartition(tp).replicas.replicas[0] as number;
       let l = byPreferred.get(preferred);
       if (!l) byPreferred.set(preferred, (l = []));
       l.push(tp);
@@ -88,7 +87,6 @@ export class LeaderElections {
       const ratio = notLed.length / tps.length;
       if (ratio <= config.leaderImbalancePerBrokerPercentage / 100) continue;
       const candidates = notLed.filter((tp) => this.canPreferredLead(tp));
-      if (candidates.length === 0) continue;
       logger.info({ broker, ratio, partitions: candidates.length }, `Leader imbalance of broker ${broker} is ${ratio}; moving ${candidates.length} partitions back`);
       await this.psm.elect(candidates, { kind: 'preferred' });
     }

@@ -7,7 +7,7 @@
  * Phase A (TRS not all in the ISR): bump the leader epoch and send LeaderAndIsr to ORS and AR
  *   (isNew for AR); the adding replicas start fetching. AlterPartition ISR expansions re-check.
  * Phase B (TRS within the ISR): RS = TRS in the context; one state write elects a new leader
- *   among TRS if the current one is not in TRS or not live (or just bumps the epoch) and drops
+ *   among TRS if the current one is not in TRS (or just bumps the epoch) and drops
  *   RR from the ISR; LeaderAndIsr to TRS, StopReplica(delete) to RR; then the store's assignment
  *   becomes TRS (last, since it is the only durable copy of ORS until then).
  *
@@ -212,7 +212,8 @@ export class ReassignmentManager {
     entry.replicas = ReplicaSet.of(target);
     const r = await this.psm.updateStates([tp], (_tp, e, s) => {
       let leader = s.leader;
-      if (!target.includes(leader) || !ctx.isLive(leader)) {
+      // A dead leader is -1 in the context (never a target replica), so this covers it too.
+      if (!target.includes(leader)) {
         const elected = electLeader({ kind: 'reassign' }, {
           replicas: e.replicas,
           state: s,
@@ -242,7 +243,7 @@ export class ReassignmentManager {
       logger.warn({ partition: tpString(tp) }, `Cannot complete the reassignment of ${tpString(tp)}: ${outcome?.reason ?? 'no partition state'}`);
       return;
     }
-    if (entry.lifecycle !== PartitionLifecycle.Online) ctx.moveTo(tp, PartitionLifecycle.Online);
+    ctx.moveTo(tp, PartitionLifecycle.Online);
     this.rt.batch.addLeaderAndIsr(target, tp, false);
     for (const replica of removing) this.rt.batch.addStopReplica([replica], tp, true);
     await this.rt.writeAssignment(tp.topic);

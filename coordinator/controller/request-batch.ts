@@ -21,7 +21,7 @@ import type { StopReplicaRequest, StopReplicaTopicState } from '../../protocol/g
 import type { StopReplicaResponse } from '../../protocol/generated/stop-replica-response';
 import type { UpdateMetadataBroker, UpdateMetadataRequest, UpdateMetadataTopicState } from '../../protocol/generated/update-metadata-request';
 import type { BrokerRegistration } from '../metadata-store';
-import type { ControllerChannel } from './controller-channel';
+import { BrokerRemovedError, type ControllerChannel } from './controller-channel';
 import type { ControllerLogger } from './controller-config';
 import { ControllerContext, TopicPartition, tpKey, tpString } from './controller-context';
 import { EPOCH_DURING_DELETE, LEADER_DURING_DELETE } from './leader-election';
@@ -256,7 +256,10 @@ export class RequestBatch {
         (resp) => this.onStopReplicaAnswer(brokerId, resp, deleting),
         (e: unknown) => {
           this.logFailedSend('StopReplica', brokerId, e);
-          if (deleting.length > 0) this.deps.onDeletionResult(brokerId, deleting.map((tp) => ({ tp, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR })));
+          // A removed broker's replicas are handled by its removal (dead, restarted or resigned).
+          if (deleting.length > 0 && !(e instanceof BrokerRemovedError)) {
+            this.deps.onDeletionResult(brokerId, deleting.map((tp) => ({ tp, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR })));
+          }
         },
       );
     }

@@ -8,8 +8,8 @@
  *    a replica on a dead broker is Ineligible and halts the topic;
  * 3. when every replica is Successful, `store.deleteTopic` removes the topic, its states,
  *    configs and mark.
- * An error answer, a failed send or the broker's death makes a replica Ineligible and halts the
- * topic; the topic resumes (its Ineligible replicas go back to Pending) when a broker holding one
+ * An error answer, a failed send, or the death of the broker makes a replica Ineligible and
+ * halts the topic; the topic resumes (its Ineligible replicas go back to Pending) when a broker holding one
  * of its replicas starts, or when a reassignment of it completes.
  *
  * Invariants:
@@ -18,10 +18,10 @@
  *   removes them; the store has no call for that), so a later controller with deletion enabled
  *   carries them out.
  */
-import { ErrorCode, KafkaError } from '../../protocol/errors';
+import { ErrorCode } from '../../protocol/errors';
 import type { ControllerRuntime } from './controller-runtime';
 import type { TopicPartition } from './controller-context';
-import { PartitionLifecycle, ReplicaDeletionState } from './lifecycle';
+import { ReplicaDeletionState } from './lifecycle';
 import type { DeletionResult } from './request-batch';
 
 export class TopicDeletionManager {
@@ -65,13 +65,17 @@ export class TopicDeletionManager {
     await this.tryDeletion();
   }
 
-  /** Replicas of queued topics on brokers that died: their deletion cannot happen now. */
+  /**
+   * Replicas of queued topics on brokers that died (or restarted): their answer will not come;
+   * they wait for the broker to start again. Done at once, in the broker-change event, so that a
+   * broker that restarts is asked again in the same event.
+   */
   async onBrokersDead(brokerIds: readonly number[]): Promise<void> {
     const { ctx } = this.rt;
     const halted = new Set<string>();
     for (const topic of ctx.topicsToBeDeleted) {
       for (const { tp, replica } of ctx.replicasOfTopic(topic)) {
-        if (!brokerIds.includes(replica) || ctx.deletionState(tp, replica) === ReplicaDeletionState.Successful) continue;
+        if (!brokerIds.includes(replica) || ctx.deletionState(tp, replica) !== ReplicaDeletionState.Started) continue;
         ctx.moveReplicaTo(tp, replica, ReplicaDeletionState.Ineligible);
         halted.add(topic);
       }
@@ -85,8 +89,8 @@ export class TopicDeletionManager {
     const { ctx, logger } = this.rt;
     const failed = new Set<string>();
     for (const { tp, errorCode } of results) {
-      if (!ctx.topicsToBeDeleted.has(tp.topic) || !ctx.partition(tp)) continue;
-      if (ctx.deletionState(tp, brokerId) !== ReplicaDeletionState.Started) continue;
+      // Only a replica awaiting an answer takes one (its topic may be gone, or re-created).
+      if (!ctx.topicsToBeDeleted.has(tp.topic) || ctx.deletionState(tp, brokerId) !== ReplicaDeletionState.Started) continue;
       if (errorCode === ErrorCode.NONE) {
         ctx.moveReplicaTo(tp, brokerId, ReplicaDeletionState.Successful);
       } else {
@@ -127,10 +131,7 @@ export class TopicDeletionManager {
     const halted: string[] = [];
     const partitions: TopicPartition[] = [];
     for (const topic of topics) {
-      for (const tp of ctx.partitionsOf(topic)) {
-        partitions.push(tp);
-        if (ctx.requirePartition(tp).lifecycle !== PartitionLifecycle.NonExistent) ctx.moveTo(tp, PartitionLifecycle.NonExistent);
-      }
+      partitions.push(...ctx.partitionsOf(topic));
       for (const { tp, replica } of ctx.replicasOfTopic(topic)) {
         if (ctx.deletionState(tp, replica) === ReplicaDeletionState.Successful) continue;
         if (ctx.isLiveOrShuttingDown(replica)) {
@@ -148,11 +149,7 @@ export class TopicDeletionManager {
 
   private async complete(topic: string): Promise<void> {
     const { ctx, logger } = this.rt;
-    try {
-      await this.rt.deleteTopic(topic);
-    } catch (e) {
-      if (!(e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) throw e;
-    }
+    await this.rt.deleteTopic(topic);
     ctx.removeTopic(topic);
     logger.info({ topic }, `Deletion of topic ${topic} completed`);
   }

@@ -84,6 +84,7 @@ export class ZkSession {
   private expired = false;
   /** An op was answered SESSION_EXPIRED: the socket is still open and must be closed. */
   private expiredByReply = false;
+  private reconnectWatch: NodeJS.Timeout | undefined;
   private readonly watch: zk.Watcher;
   private readonly onState: (state: zk.State) => void;
 
@@ -96,6 +97,7 @@ export class ZkSession {
     this.onState = (state) => {
       const e = sessionEvent(state);
       if (e === 'expired') this.expired = true;
+      this.watchReconnect(e === 'disconnected' && !this.expired && !this.closing);
       if (e && !this.closing && !this.expiredByReply && !(this.expired && e !== 'expired')) opts.onSessionEvent(e);
     };
     client.on('state', this.onState);
@@ -127,6 +129,23 @@ export class ZkSession {
       client.on('state', onState);
       client.connect();
     });
+  }
+
+  /**
+   * The library can sit forever in a reconnection attempt whose socket connected but got no
+   * answer (its connect timer covers only the TCP handshake): while disconnected, a socket that
+   * has not become a session within a third of the session timeout is dropped, which makes the
+   * library try again.
+   */
+  private watchReconnect(disconnected: boolean): void {
+    if (!disconnected) {
+      clearInterval(this.reconnectWatch);
+      this.reconnectWatch = undefined;
+      return;
+    }
+    if (this.reconnectWatch) return;
+    this.reconnectWatch = setInterval(() => this.client.connectionManager?.socket?.destroy(), Math.max(1000, Math.floor(this.opts.sessionTimeoutMs / 3)));
+    this.reconnectWatch.unref();
   }
 
   /** ZooKeeper's session id (the ephemeralOwner of this session's ephemeral znodes). */
@@ -241,6 +260,7 @@ export class ZkSession {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.watchReconnect(false);
     if (this.expired) return;
     const closed = new Promise<void>((resolve) => {
       const timer = setTimeout(finish, 2000);

@@ -8,6 +8,11 @@
  * fails is not retried by the loop (kafkajs already retried it); the loop goes on with the
  * next seq. `acksSince(t)` / `failuresSince(t)` count outcomes of sends started at or after t
  * (ms since the epoch).
+ *
+ * kafkajs asks for metadata only through brokers it is connected to, choosing one per refresh
+ * and retrying on it: a producer connected only to a leader that was SIGSTOPped keeps asking
+ * that silent broker. So after a send fails with a time-out the loop replaces its producer
+ * (new connections, seeded from the bootstrap list), as an application would.
  */
 import type { Kafka, Producer } from 'kafkajs';
 import { ApiKey } from '../../protocol/generated/api-keys';
@@ -29,7 +34,7 @@ export interface ProducerLoopOptions {
   batch?: number;
   /** -1 (all, default), 0 or 1. */
   acks?: number;
-  /** The broker's wait for acks=all (Produce timeoutMs, default 5000). */
+  /** The broker's wait for acks=all (Produce timeoutMs, default 3000; below the client's 6 s request timeout). */
   ackTimeoutMs?: number;
   /** Pause between requests (default 0). */
   pauseMs?: number;
@@ -57,6 +62,7 @@ export function reasonOf(e: unknown): string {
 
 export class ProducerLoop {
   private producer: Producer;
+  private readonly kafka: Kafka;
   private running = false;
   private done: Promise<void> = Promise.resolve();
   private seq = 0;
@@ -67,7 +73,14 @@ export class ProducerLoop {
     kafka: Kafka,
     private readonly o: ProducerLoopOptions,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, idempotent: false, retry: { retries: o.retries ?? 10, initialRetryTime: 100, maxRetryTime: 1000 } });
+    this.kafka = kafka;
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    // metadataMaxAge 2 s: every attempt of a send older than that re-reads the leaders, so a
+    // retry after a time-out (which kafkajs does not treat as stale metadata) finds a new leader.
+    return this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, idempotent: false, metadataMaxAge: 2000, retry: { retries: this.o.retries ?? 10, initialRetryTime: 100, maxRetryTime: 1000 } });
   }
 
   async start(): Promise<void> {
@@ -88,7 +101,7 @@ export class ProducerLoop {
         const meta = await this.producer.send({
           topic: this.o.topic,
           acks: this.o.acks ?? -1,
-          timeout: this.o.ackTimeoutMs ?? 5000,
+          timeout: this.o.ackTimeoutMs ?? 3000,
           messages: values.map((value) => ({ partition, value })),
         });
         const m = meta.find((x) => x.partition === partition);
@@ -102,8 +115,23 @@ export class ProducerLoop {
         outcome.failed = values.length;
         outcome.reason = reasonOf(e);
         this.o.counter.fail(values.length, outcome.reason);
+        if (/timed? ?out/i.test(outcome.reason) && this.running) await this.replaceProducer();
       }
       if (this.o.pauseMs) await sleep(this.o.pauseMs);
+    }
+  }
+
+  private async replaceProducer(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+    for (;;) {
+      this.producer = this.newProducer();
+      try {
+        await this.producer.connect();
+        return;
+      } catch {
+        if (!this.running) return;
+        await sleep(200);
+      }
     }
   }
 
@@ -190,5 +218,15 @@ export async function produceDirect(
     return { acked: false, error: (e as Error).message };
   } finally {
     client.close();
+  }
+}
+
+/** Resolves once `counter` holds `n` more acknowledgements (from any producer) than at the call. */
+export async function waitForMoreAcks(counter: AckCounter, n: number, timeoutMs: number, what: string): Promise<void> {
+  const start = counter.acknowledged;
+  const deadline = Date.now() + timeoutMs;
+  while (counter.acknowledged < start + n) {
+    if (Date.now() > deadline) throw new Error(`${what}: ${counter.acknowledged - start} of ${n} acknowledged within ${timeoutMs} ms (failures ${JSON.stringify(counter.failureReasons())})`);
+    await sleep(50);
   }
 }

@@ -13,7 +13,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import type { BrokerProcess, OverrideValue } from '../../broker/dev-cluster/broker-process';
 import { startDevCluster, type DevCluster } from '../../broker/dev-cluster/dev-cluster';
 import { grepLog } from '../../broker/dev-cluster/log-file';
@@ -99,15 +99,21 @@ export class TestCluster {
     return this.dev.brokers.filter((b) => b.alive && !b.isPaused);
   }
 
-  /** A kafkajs client bootstrapped on every broker, with short timeouts. */
-  kafka(clientId: string): Kafka {
+  /**
+   * A kafkajs client bootstrapped on every broker. Its request timeout (6 s) is what frees it
+   * from a SIGSTOPped broker, which accepts connections but never answers; kafkajs retries a
+   * timed-out request without refreshing metadata, so producers also refresh metadata often
+   * (cluster-load.ts).
+   */
+  kafka(clientId: string, config: Partial<KafkaConfig> = {}): Kafka {
     return new Kafka({
       clientId,
       brokers: this.bootstrap.split(','),
       logLevel: logLevel.NOTHING,
       connectionTimeout: 3000,
-      requestTimeout: 10000,
+      requestTimeout: 6000,
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+      ...config,
     });
   }
 

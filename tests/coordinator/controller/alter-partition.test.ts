@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../../protocol/errors';
 import type { AlterPartitionRequest } from '../../../protocol/generated/alter-partition-request';
 import type { Controller } from '../../../coordinator/controller/controller';
-import { Cluster, FakeChannel, settle } from './harness';
+import { Cluster, FakeChannel, settle, StoreView } from './harness';
 
 interface Ask {
   brokerId?: number;
@@ -84,7 +84,9 @@ describe('Controller > AlterPartition', () => {
   });
 
   it('uses the broker ids of newIsrWithEpochs from v3 and checks their broker epochs', async () => {
-    expect((await ask({ isr: [1, 2], partitionEpoch: 1, isrEpochs: [epochOf(1), epochOf(2)] }, 3)).p?.errorCode).toBe(ErrorCode.NONE);
+    const v3 = request({ isr: [1, 2], partitionEpoch: 1, isrEpochs: [epochOf(1), epochOf(2)] });
+    v3.topics[0]!.partitions[0]!.newIsr = [];
+    expect((await controller.alterPartition(v3, 3)).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, isr: [1, 2] });
     const stale = await ask({ isr: [1, 2, 3], partitionEpoch: 2, isrEpochs: [-1n, -1n, epochOf(3) - 1n] }, 3);
     expect(stale.p?.errorCode).toBe(ErrorCode.INELIGIBLE_REPLICA);
   });
@@ -182,5 +184,28 @@ describe('Controller > AlterPartition', () => {
       [0, ErrorCode.NONE],
       [5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ]);
+  });
+
+  it('answers INVALID_UPDATE_VERSION when the state changed under the write', async () => {
+    const c2 = new Cluster();
+    try {
+      await c2.registerBrokers(1, 2);
+      const view = new StoreView(c2.store);
+      const { controller: ctl } = await c2.startController(1, {}, view.store);
+      const id = await c2.createTopic('u', { 0: [1, 2] });
+      view.before('writePartitionStates', async () => {
+        await c2.store.writePartitionStates({ controllerEpoch: 1, epochVersion: 1 }, [
+          { topic: 'u', partition: 0, state: { leader: 1, leaderEpoch: 0, isr: [1, 2], controllerEpoch: 1, leaderRecoveryState: 0 }, expectedVersion: 0 },
+        ]);
+      });
+      const ep = c2.store.liveBrokers()[0]!.brokerEpoch;
+      const r = await ctl.alterPartition({ brokerId: 1, brokerEpoch: ep, topics: [{ topicName: 'u', topicId: id, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsr: [1], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 0 }] }] }, 2);
+      expect(r.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_UPDATE_VERSION);
+      // The controller now knows version 1: a request naming it succeeds.
+      const r2 = await ctl.alterPartition({ brokerId: 1, brokerEpoch: ep, topics: [{ topicName: 'u', topicId: id, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsr: [1], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 1 }] }] }, 2);
+      expect(r2.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, partitionEpoch: 2 });
+    } finally {
+      await c2.stop();
+    }
   });
 });

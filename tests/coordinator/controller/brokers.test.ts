@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../../protocol/errors';
 import { Cluster, settle, StoreView } from './harness';
 
 describe('Controller > broker failure and startup', () => {
@@ -149,5 +150,74 @@ describe('Controller > broker failure and startup', () => {
     await c.startController(1);
     expect(await c.state('t', 0)).toMatchObject({ leader: 2, isr: [2, 1], leaderEpoch: 1 });
     expect(await c.state('t', 1)).toMatchObject({ leader: 1, isr: [1], leaderEpoch: 0 });
+  });
+
+  it('retries a state write that lost a race, on the state the store returns', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const { controller } = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 2, 3] });
+    // Another writer (same fence) changes the state behind the controller's back.
+    await c.store.writePartitionStates({ controllerEpoch: controller.epoch, epochVersion: 1 }, [
+      { topic: 't', partition: 0, state: { leader: 1, leaderEpoch: 0, isr: [1, 3], controllerEpoch: 1, leaderRecoveryState: 0 }, expectedVersion: 0 },
+    ]);
+    await c.store.unregisterBroker(3);
+    await settle();
+    expect(await c.state('t', 0)).toMatchObject({ leader: 1, isr: [1], version: 2 });
+  });
+
+  it('gives up a state write after a bounded number of conflicts', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const view = new StoreView(c.store);
+    const { controller } = await c.startController(1, {}, view.store);
+    await c.createTopic('t', { 0: [1, 2, 3] });
+    let isr = [1, 2, 3];
+    view.before(
+      'writePartitionStates',
+      async () => {
+        const s = (await c.state('t', 0))!;
+        isr = isr.length === 3 ? [1, 3, 2] : [1, 2, 3];
+        await c.store.writePartitionStates({ controllerEpoch: controller.epoch, epochVersion: 1 }, [
+          { topic: 't', partition: 0, state: { leader: 1, leaderEpoch: 0, isr, controllerEpoch: 1, leaderRecoveryState: 0 }, expectedVersion: s.version },
+        ]);
+      },
+      1000,
+    );
+    await c.store.unregisterBroker(3);
+    await settle(200);
+    expect((await c.state('t', 0))!.isr).toHaveLength(3);
+    expect(controller.isActive).toBe(true);
+  });
+
+  it('adopts a state that appeared before its own first write', async () => {
+    await c.registerBrokers(1, 2);
+    const view = new StoreView(c.store);
+    const { controller, channel } = await c.startController(1, {}, view.store);
+    view.hold();
+    await c.store.createTopic({ name: 't', topicId: 'tttttttttttttttttttttA', assignment: new Map([[0, [1, 2]]]), configs: {} });
+    await c.store.writePartitionStates({ controllerEpoch: controller.epoch, epochVersion: 1 }, [
+      { topic: 't', partition: 0, state: { leader: 2, leaderEpoch: 3, isr: [2], controllerEpoch: 1, leaderRecoveryState: 0 }, expectedVersion: -1 },
+    ]);
+    channel.clear();
+    view.release();
+    await settle();
+    expect(await c.state('t', 0)).toMatchObject({ leader: 2, leaderEpoch: 3, version: 0 });
+    expect(channel.leaderAndIsrFor(1, 't', 0).at(-1)).toMatchObject({ leader: 2, leaderEpoch: 3, isNew: false });
+  });
+
+  it('follows topics deleted or re-created while it was not listening', async () => {
+    await c.registerBrokers(1, 2);
+    const view = new StoreView(c.store);
+    const { controller } = await c.startController(1, {}, view.store);
+    await c.createTopic('gone', { 0: [1, 2] });
+    await c.createTopic('again', { 0: [1, 2] });
+    const fence = { controllerEpoch: controller.epoch, epochVersion: 1 };
+    view.hold();
+    await c.store.deleteTopic(fence, 'gone');
+    await c.store.deleteTopic(fence, 'again');
+    await c.store.createTopic({ name: 'again', topicId: 'NEWNEWNEWNEWNEWNEWNEWA', assignment: new Map([[0, [2, 1]]]), configs: {} });
+    view.release();
+    await settle();
+    expect((await controller.electLeaders(0, [{ topic: 'gone', partitions: [0] }]))[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(await c.state('again', 0)).toMatchObject({ leader: 2, version: 0 });
   });
 });

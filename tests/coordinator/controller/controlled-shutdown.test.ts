@@ -26,6 +26,7 @@ describe('Controller > ControlledShutdown', () => {
     expect(channel.leaderAndIsrFor(2, 'led', 0).at(-1)).toMatchObject({ leader: 3, leaderEpoch: 1 });
     expect(channel.stopReplicasTo(2)).toEqual([{ topic: 'followed', partition: 0, deletePartition: false, leaderEpoch: 0 }]);
     expect(channel.leaderAndIsrFor(3, 'followed', 0).at(-1)).toMatchObject({ isr: [3], leaderEpoch: 0 });
+    expect(channel.leaderAndIsrFor(2, 'followed', 0)).toEqual([]);
     const apis = channel.sent.map((s) => s.api);
     expect(apis.lastIndexOf('LeaderAndIsr')).toBeLessThan(apis.indexOf('UpdateMetadata'));
     expect(apis.lastIndexOf('UpdateMetadata')).toBeLessThan(apis.indexOf('StopReplica'));

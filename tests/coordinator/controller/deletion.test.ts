@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../../protocol/errors';
-import { Cluster, settle } from './harness';
+import { Cluster, settle, StoreView } from './harness';
 
 describe('Controller > topic deletion', () => {
   let c: Cluster;
@@ -55,6 +55,7 @@ describe('Controller > topic deletion', () => {
     await c.registerBroker(3);
     await settle();
     expect(channel.stopReplicasTo(3)).toEqual([{ topic: 't', partition: 0, deletePartition: true, leaderEpoch: -2 }]);
+    expect(channel.of('LeaderAndIsr', 3)).toEqual([]);
     expect(channel.stopReplicasTo(1)).toEqual([]);
     expect(c.store.topic('t')).toBeUndefined();
   });
@@ -133,5 +134,107 @@ describe('Controller > topic deletion', () => {
     await settle();
     expect(await c.state('t', 1)).toBeUndefined();
     expect(c.log.lines.some((l) => l.msg.includes('Not adding partition 1 to t'))).toBe(true);
+  });
+
+  it('a whole-request error from a replica halts the deletion like a partition error', async () => {
+    await c.registerBrokers(1, 2);
+    const { channel } = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 2] });
+    channel.stopReplicaTopLevelError.set(2, ErrorCode.STALE_CONTROLLER_EPOCH);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    expect(c.store.topic('t')).toBeDefined();
+  });
+
+  it('an answer that does not list a partition counts as done', async () => {
+    await c.registerBrokers(1, 2);
+    const { channel } = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 2] });
+    channel.stopReplicaUnlisted.add(2);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    expect(c.store.topic('t')).toBeUndefined();
+  });
+
+  it('a failed StopReplica send halts the deletion until the broker restarts', async () => {
+    await c.registerBrokers(1, 2);
+    const { channel } = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 2] });
+    channel.stopReplicaFailure.set(2, new Error('encoding failed'));
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    expect(c.store.topic('t')).toBeDefined();
+    channel.stopReplicaFailure.delete(2);
+    await c.store.unregisterBroker(2);
+    await c.registerBroker(2);
+    await settle();
+    expect(c.store.topic('t')).toBeUndefined();
+  });
+
+  it('a broker restarting (new broker epoch) with a deletion in flight is asked again and the topic goes', async () => {
+    await c.registerBrokers(1, 2);
+    const view = new StoreView(c.store);
+    const { channel } = await c.startController(1, {}, view.store);
+    await c.createTopic('t', { 0: [1, 2] });
+    channel.unreachable.add(2);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    expect(c.store.topic('t')).toBeDefined();
+    channel.unreachable.delete(2);
+    view.hold();
+    await c.store.unregisterBroker(2);
+    await c.registerBroker(2);
+    view.release();
+    await settle();
+    expect(c.store.topic('t')).toBeUndefined();
+  });
+
+  it('does not shrink the ISR of a topic being deleted when a replica dies', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const { channel } = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 2, 3] });
+    channel.unreachable.add(1);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    const before = await c.state('t', 0);
+    await c.store.unregisterBroker(3);
+    await settle();
+    expect(await c.state('t', 0)).toEqual(before);
+  });
+
+  it('a topic halted before its first round (reassignment) gets no election when its leader dies', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const { controller } = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 2] });
+    await controller.alterPartitionReassignments([{ topic: 't', partition: 0, replicas: [1, 2, 3] }]);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    const before = (await c.state('t', 0))!;
+    await c.store.unregisterBroker(1);
+    await settle();
+    expect((await c.state('t', 0))!.leader).toBe(before.leader);
+  });
+
+  it('the rebalance leaves topics being deleted alone', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const { controller, channel } = await c.startController(1, { autoLeaderRebalanceEnable: true, leaderImbalanceCheckIntervalMs: 60_000 });
+    const topicId = await c.createTopic('t', { 0: [2, 1, 3] });
+    await c.store.unregisterBroker(2);
+    await settle();
+    await c.registerBroker(2);
+    await settle();
+    const s = (await c.state('t', 0))!;
+    const epoch = c.store.liveBrokers().find((b) => b.brokerId === s.leader)!.brokerEpoch;
+    await controller.alterPartition(
+      { brokerId: s.leader, brokerEpoch: epoch, topics: [{ topicName: 't', topicId, partitions: [{ partitionIndex: 0, leaderEpoch: s.leaderEpoch, newIsr: [...s.isr, 2], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: s.version }] }] },
+      2,
+    );
+    channel.unreachable.add(3);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    const before = await c.state('t', 0);
+    c.clock.advance(5_000);
+    await settle();
+    expect(await c.state('t', 0)).toEqual(before);
   });
 });

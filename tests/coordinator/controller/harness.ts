@@ -33,10 +33,20 @@ export class FakeChannel implements ControllerChannel {
   readonly unreachable = new Set<number>();
   /** StopReplica answers per-partition with this code for these brokers. */
   readonly stopReplicaError = new Map<number, ErrorCode>();
+  /** StopReplica answers with this top-level code and no partitions for these brokers. */
+  readonly stopReplicaTopLevelError = new Map<number, ErrorCode>();
+  /** StopReplica answers with no partitions (and no error) for these brokers. */
+  readonly stopReplicaUnlisted = new Set<number>();
+  /** StopReplica fails (rejects) with this error for these brokers. */
+  readonly stopReplicaFailure = new Map<number, Error>();
   closed = 0;
   private held: Held[] = [];
 
+  /** Every addBroker call, in order. */
+  readonly addedLog: number[] = [];
+
   addBroker(b: BrokerRegistration): void {
+    this.addedLog.push(b.brokerId);
     this.brokers.set(b.brokerId, b);
   }
 
@@ -65,6 +75,15 @@ export class FakeChannel implements ControllerChannel {
 
   sendStopReplica(brokerId: number, req: StopReplicaRequest): Promise<StopReplicaResponse> {
     const code = this.stopReplicaError.get(brokerId) ?? ErrorCode.NONE;
+    const failure = this.stopReplicaFailure.get(brokerId);
+    if (failure && this.brokers.has(brokerId)) {
+      this.sent.push({ api: 'StopReplica', brokerId, req });
+      return Promise.reject(failure);
+    }
+    const topLevel = this.stopReplicaTopLevelError.get(brokerId);
+    if (topLevel !== undefined || this.stopReplicaUnlisted.has(brokerId)) {
+      return this.deliver(brokerId, { api: 'StopReplica', brokerId, req }, () => ({ errorCode: topLevel ?? ErrorCode.NONE, partitionErrors: [] }));
+    }
     return this.deliver(brokerId, { api: 'StopReplica', brokerId, req }, () => ({
       errorCode: 0,
       partitionErrors: req.topicStates.flatMap((t) => t.partitionStates.map((p) => ({ topicName: t.topicName, partitionIndex: p.partitionIndex, errorCode: code }))),
@@ -198,7 +217,7 @@ export class StoreView {
   private mode: 'open' | 'cut' | 'hold' = 'open';
   private readonly held: MetadataEvent[] = [];
   private readonly listeners: ((e: MetadataEvent) => void)[] = [];
-  private readonly hooks: { method: StoreMethod; nth: number; after?: () => void | Promise<void>; fail?: Error }[] = [];
+  private readonly hooks: { method: StoreMethod; nth: number; before?: () => void | Promise<void>; after?: () => void | Promise<void>; fail?: Error }[] = [];
   private readonly calls = new Map<string, number>();
 
   constructor(real: ClusterMetadataStore) {
@@ -238,6 +257,12 @@ export class StoreView {
     this.hooks.push({ method, nth: (this.calls.get(method) ?? 0) + nth, after: step });
   }
 
+  /** Runs `step` before each of the next `times` calls of `method` reaches the store. */
+  before(method: StoreMethod, step: () => void | Promise<void>, times = 1): void {
+    const start = this.calls.get(method) ?? 0;
+    for (let i = 1; i <= times; i++) this.hooks.push({ method, nth: start + i, before: step });
+  }
+
   /** Makes the next call of `method` fail with `error`. */
   failNext(method: StoreMethod, error: Error): void {
     this.hooks.push({ method, nth: (this.calls.get(method) ?? 0) + 1, fail: error });
@@ -249,6 +274,10 @@ export class StoreView {
     const i = this.hooks.findIndex((h) => h.method === method && h.nth === n);
     const hook = i >= 0 ? this.hooks.splice(i, 1)[0] : undefined;
     if (hook?.fail) return Promise.reject(hook.fail);
+    if (hook?.before) {
+      const step = hook.before;
+      return Promise.resolve(step()).then(() => call());
+    }
     const r = call();
     if (!hook?.after || !(r instanceof Promise)) return r;
     const step = hook.after;

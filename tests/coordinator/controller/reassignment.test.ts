@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../../protocol/errors';
 import type { Controller } from '../../../coordinator/controller/controller';
-import { Cluster, FakeChannel, settle } from './harness';
+import { Cluster, FakeChannel, settle, StoreView } from './harness';
 
 describe('Controller > partition reassignment', () => {
   let c: Cluster;
@@ -146,6 +146,62 @@ describe('Controller > partition reassignment', () => {
     expect(c.store.topic('t')).toBeDefined();
     expect(channel.of('StopReplica')).toEqual([]);
     await expandIsr([1, 2, 3, 4]);
+    expect(c.store.topic('t')).toBeUndefined();
+  });
+
+  it('answers UNKNOWN_SERVER_ERROR for a partition without a state, and a new controller survives it', async () => {
+    await c.createTopic('dead', { 0: [9] }); // no live replica: no state
+    const r = await controller.alterPartitionReassignments([{ topic: 'dead', partition: 0, replicas: [1] }]);
+    expect(r[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    await controller.shutdown();
+    const next = await c.startController(2);
+    expect(next.controller.isActive).toBe(true);
+  });
+
+  it('keeps the context as it was when the assignment write fails', async () => {
+    await controller.shutdown();
+    const view = new StoreView(c.store);
+    const next = await c.startController(2, {}, view.store);
+    controller = next.controller;
+    view.failNext('setAssignment', new Error('store unavailable'));
+    const r = await controller.alterPartitionReassignments([{ topic: 't', partition: 0, replicas: [4, 3, 2] }]);
+    expect(r[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(controller.listPartitionReassignments(null)).toEqual([]);
+  });
+
+  it('resumes a reassignment when a target broker that died comes back', async () => {
+    await controller.alterPartitionReassignments([{ topic: 't', partition: 0, replicas: [4, 3, 2] }]);
+    await c.store.unregisterBroker(4);
+    await settle();
+    const before = (await c.state('t', 0))!;
+    channel.clear();
+    await c.registerBroker(4);
+    await settle();
+    expect((await c.state('t', 0))!.leaderEpoch).toBe(before.leaderEpoch + 1);
+    expect(channel.leaderAndIsrFor(4, 't', 0).at(-1)).toMatchObject({ isNew: true, addingReplicas: [4] });
+  });
+
+  it('a topic being deleted waits for all of its reassignments', async () => {
+    await c.store.addPartitions('t', new Map([[1, [1, 2, 3]]]));
+    await settle();
+    await controller.alterPartitionReassignments([
+      { topic: 't', partition: 0, replicas: [4, 3, 2] },
+      { topic: 't', partition: 1, replicas: [4, 3, 2] },
+    ]);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    await expandIsr([1, 2, 3, 4]);
+    expect(c.store.topic('t')).toBeDefined();
+    const s = (await c.state('t', 1))!;
+    await controller.alterPartition(
+      {
+        brokerId: s.leader,
+        brokerEpoch: epochOf(s.leader),
+        topics: [{ topicName: 't', topicId, partitions: [{ partitionIndex: 1, leaderEpoch: s.leaderEpoch, newIsr: [1, 2, 3, 4], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: s.version }] }],
+      },
+      2,
+    );
+    await settle();
     expect(c.store.topic('t')).toBeUndefined();
   });
 });

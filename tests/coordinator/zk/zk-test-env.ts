@@ -71,7 +71,7 @@ export async function expireZkSession(store: ZkMetadataStore, connect: string): 
       await waitUntil(() => seen.some(isExpired), 2000).catch(() => undefined);
     }
     if (!seen.some(isExpired)) throw new Error('the session did not expire');
-    await waitUntil(() => seen.findIndex(isConnected) > seen.findIndex(isExpired), 10_000);
+    await waitUntil(() => seen.slice(seen.findIndex(isExpired)).some(isConnected), 10_000, 'the new session');
   } finally {
     off();
   }
