@@ -99,6 +99,8 @@ export class Broker {
       clusterId: store.clusterId(),
       configFor: logConfigOf,
       retentionCheckIntervalMs: cfg.logRetentionCheckIntervalMs,
+      checkpointIntervalMs: Math.max(1, cfg.logFlushOffsetCheckpointIntervalMs),
+      highWatermarkCheckpointIntervalMs: Math.max(1, cfg.replicaHighWatermarkCheckpointIntervalMs),
     });
     const replicaManager = new ReplicaManager(this.logManager, brokerId, this.clock, childLogger(this.log, 'replica-manager'));
     configAdmin.onTopicConfigChange = (topic, lc) => replicaManager.updateLogConfig(topic, lc);

@@ -47,8 +47,10 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** log.cleaner.backoff.ms (Kafka default 15000). */
   cleanerBackoffMs?: number;
-  /** log.flush.offset.checkpoint.interval.ms (Kafka default 60000); HWs every 5000. */
+  /** log.flush.offset.checkpoint.interval.ms (Kafka default 60000): every checkpoint file. */
   checkpointIntervalMs?: number;
+  /** replica.high.watermark.checkpoint.interval.ms (Kafka default 5000): the high watermarks alone. */
+  highWatermarkCheckpointIntervalMs?: number;
   /** How often flush.ms is checked (Kafka's log.flush.scheduler.interval.ms; default 1000 here). */
   flushCheckIntervalMs?: number;
 }
@@ -278,6 +280,7 @@ export class LogManager {
     this.every(this.opts.cleanerBackoffMs ?? 15_000, () => this.runCleaner());
     this.every(this.opts.flushCheckIntervalMs ?? 1_000, () => this.runFlushes());
     this.every(this.opts.checkpointIntervalMs ?? 60_000, () => this.checkpoint());
+    this.every(this.opts.highWatermarkCheckpointIntervalMs ?? 5_000, () => this.checkpointHighWatermarks());
   }
 
   /** One retention pass over every log; returns the number of segments deleted. */
@@ -325,6 +328,18 @@ export class LogManager {
   /** Writes recovery points, high watermarks, log start and cleaner offsets of every dir (calls are serialized). */
   checkpoint(): Promise<void> {
     const run = this.checkpointing.catch(() => undefined).then(() => this.writeCheckpoints());
+    this.checkpointing = run;
+    return run;
+  }
+
+  /** Writes the high watermarks of every dir (replication-offset-checkpoint), serialized with checkpoint(). */
+  checkpointHighWatermarks(): Promise<void> {
+    const run = this.checkpointing.catch(() => undefined).then(async () => {
+      for (const dir of this.opts.logDirs) {
+        const mine = [...this.logs.values()].filter((e) => e.dir === dir).map((e) => e.log);
+        await new OffsetCheckpointFile(path.join(dir, REPLICATION_CHECKPOINT)).write(mine.map((l) => ({ ...l.topicPartition, offset: l.highWatermark })));
+      }
+    });
     this.checkpointing = run;
     return run;
   }

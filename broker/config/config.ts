@@ -80,6 +80,8 @@ export interface BrokerConfig {
   readonly maxIncrementalFetchSessionCacheSlots: number;
   readonly replicaLagTimeMaxMs: number;
   readonly numReplicaFetchers: number;
+  readonly replicaHighWatermarkCheckpointIntervalMs: number;
+  readonly logFlushOffsetCheckpointIntervalMs: number;
   readonly replicaFetchMaxBytes: number;
   readonly replicaFetchWaitMaxMs: number;
   readonly replicaFetchMinBytes: number;
@@ -273,6 +275,8 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     maxIncrementalFetchSessionCacheSlots: num('max.incremental.fetch.session.cache.slots'),
     replicaLagTimeMaxMs: num('replica.lag.time.max.ms'),
     numReplicaFetchers: num('num.replica.fetchers'),
+    replicaHighWatermarkCheckpointIntervalMs: num('replica.high.watermark.checkpoint.interval.ms'),
+    logFlushOffsetCheckpointIntervalMs: num('log.flush.offset.checkpoint.interval.ms'),
     replicaFetchMaxBytes: num('replica.fetch.max.bytes'),
     replicaFetchWaitMaxMs: num('replica.fetch.wait.max.ms'),
     replicaFetchMinBytes: num('replica.fetch.min.bytes'),

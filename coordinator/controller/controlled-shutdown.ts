@@ -6,9 +6,10 @@
  *   (when given, i.e. not -1) -> STALE_BROKER_EPOCH.
  * Case B: the broker joins the shutting-down set: from now on it may not lead, join an ISR or
  *   be elected by any other election.
- * Case C: for each partition with more than one replica, outside topics being deleted:
+ * Case C: for each of its partitions, outside topics being deleted:
  *   - led by the broker: a controlled-shutdown election picks another ISR member (the ISR
- *     drops the broker; leader epoch + 1), LeaderAndIsr to the replicas;
+ *     drops the broker; leader epoch + 1), LeaderAndIsr to the replicas; with one replica, or
+ *     no other ISR member, there is none and the broker keeps leading;
  *   - followed by the broker: StopReplica(deletePartition=false) to it, and it leaves the ISR
  *     (leader epoch unchanged), LeaderAndIsr to the other replicas.
  * The answer lists the partitions the broker still leads (one replica, or no other ISR member);
@@ -41,10 +42,7 @@ export class ControlledShutdownHandler {
     logger.info({ brokerId }, `Shutting down broker ${brokerId}`);
     ctx.shuttingDown.add(brokerId);
 
-    const toActOn = ctx.partitionsOnBroker(brokerId).filter((tp) => {
-      const e = ctx.requirePartition(tp);
-      return e.replicas.replicas.length > 1 && !ctx.isQueuedForDeletion(tp.topic);
-    });
+    const toActOn = ctx.partitionsOnBroker(brokerId).filter((tp) => !ctx.isQueuedForDeletion(tp.topic));
     const led: TopicPartition[] = [];
     const followed: TopicPartition[] = [];
     for (const tp of toActOn) (ctx.requirePartition(tp).state?.leader === brokerId ? led : followed).push(tp);

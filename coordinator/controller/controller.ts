@@ -263,7 +263,6 @@ export class Controller {
 
   /** An API call: NOT_CONTROLLER (`inactive`) unless this broker is the controller when it runs. */
   private call<T>(name: string, inactive: () => T, run: (a: Activation) => Promise<T>): Promise<T> {
-    if (this.stopped) return Promise.resolve(inactive());
     return new Promise<T>((resolve, reject) => {
       this.queue.put({
         name,

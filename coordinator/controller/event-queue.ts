@@ -37,9 +37,9 @@ export class ControllerEventQueue {
     }
   }
 
-  /** Resolves when every queued event has run. */
+  /** Resolves when the events queued so far have run. */
   async idle(): Promise<void> {
-    while (this.busy) await this.running;
+    await this.running;
   }
 
   private async loop(): Promise<void> {

@@ -195,6 +195,8 @@ export class PartitionStateMachine {
    * Removes `replica` from the ISR of `tps` (Kafka's OfflineReplica transition). If it led the
    * partition, the leader becomes -1 (and the leader epoch moves); the last ISR member is kept
    * so that a clean election can still find it. LeaderAndIsr goes to the other replicas.
+   * Callers pass the partitions of a dead replica only after its partitions went Offline and an
+   * election was tried, so a partition left with leader -1 is already Offline.
    */
   async removeFromIsr(tps: readonly TopicPartition[], replica: number): Promise<Map<string, StateOutcome>> {
     const { ctx } = this.rt;
@@ -217,7 +219,6 @@ export class PartitionStateMachine {
       const r = results.get(tpKey(tp));
       if (!r?.ok || !r.changed) continue;
       const entry = ctx.requirePartition(tp);
-      if (r.state.leader === NO_LEADER) ctx.moveTo(tp, PartitionLifecycle.Offline);
       this.rt.batch.addLeaderAndIsr(entry.replicas.replicas.filter((b) => b !== replica), tp, false);
     }
     return results;

@@ -63,7 +63,7 @@ declare module 'node-zookeeper-client' {
 
   export interface Client {
     /** Internal: the connection of the moment (zk-session.ts drops a stuck one). */
-    connectionManager?: { socket?: { destroy(): void } };
+    connectionManager?: { socket?: { destroy(): void; on(event: 'data', listener: () => void): void } };
     connect(): void;
     close(): void;
     on(event: 'state', listener: (state: State) => void): this;

@@ -368,6 +368,7 @@ export class ZkMetadataStore implements ClusterMetadataStore {
       ...this.sessionOptions(),
       watcher: (e) => gen === this.generation && this.onWatch(e),
       onSessionEvent: (e) => gen === this.generation && this.onSessionEvent(e),
+      onClientState: (state) => this.opts.logger.debug({ state, generation: gen }, `ZooKeeper client state ${state}`),
     });
   }
 

@@ -60,6 +60,8 @@ export interface ZkSessionOptions {
   readonly watcher: (e: ZkWatchEvent) => void;
   /** State changes after the session was established (not called once close() began). */
   readonly onSessionEvent: (e: ZkSessionEvent) => void;
+  /** Every client state change, for debug logs. */
+  readonly onClientState?: (state: string) => void;
 }
 
 // jute op codes of a multi (node-zookeeper-client's Transaction helpers turn version 0 into -1).
@@ -85,6 +87,10 @@ export class ZkSession {
   /** An op was answered SESSION_EXPIRED: the socket is still open and must be closed. */
   private expiredByReply = false;
   private reconnectWatch: NodeJS.Timeout | undefined;
+  private connected = true;
+  private readonly liveness: NodeJS.Timeout;
+  private watchedSocket: unknown;
+  private lastReceiveMs = Date.now();
   private readonly watch: zk.Watcher;
   private readonly onState: (state: zk.State) => void;
 
@@ -95,12 +101,37 @@ export class ZkSession {
   ) {
     this.watch = (ev) => opts.watcher({ type: watchType(ev.type), path: ev.path });
     this.onState = (state) => {
+      opts.onClientState?.(state.name);
       const e = sessionEvent(state);
-      if (e === 'expired') this.expired = true;
+      if (e === 'expired') {
+        this.expired = true;
+        clearInterval(this.liveness);
+      }
+      if (e) this.connected = e === 'connected';
       this.watchReconnect(e === 'disconnected' && !this.expired && !this.closing);
       if (e && !this.closing && !this.expiredByReply && !(this.expired && e !== 'expired')) opts.onSessionEvent(e);
     };
     client.on('state', this.onState);
+    this.liveness = setInterval(() => this.checkLiveness(), Math.max(100, Math.floor(client.getSessionTimeout() / 3)));
+    this.liveness.unref();
+  }
+
+  /**
+   * The read timeout the library lacks (the Java client's): a connection that received nothing
+   * for 2/3 of the session timeout, although the library pings every third, is dropped, so the
+   * library reconnects and learns whether the session still exists. Without it a paused server,
+   * or a session closed under a live connection, would leave requests unanswered forever.
+   */
+  private checkLiveness(): void {
+    const socket = this.client.connectionManager?.socket;
+    if (!this.connected || this.closing || !socket) return;
+    if (socket !== this.watchedSocket) {
+      this.watchedSocket = socket;
+      this.lastReceiveMs = Date.now();
+      socket.on('data', () => (this.lastReceiveMs = Date.now()));
+      return;
+    }
+    if (Date.now() - this.lastReceiveMs > (2 * this.client.getSessionTimeout()) / 3) socket.destroy();
   }
 
   /** Connects a new session; rejects when none is established within connectionTimeoutMs. */
@@ -113,7 +144,7 @@ export class ZkSession {
       };
       const fail = (why: string) => {
         done();
-        client.close();
+        closeUnconnected(client);
         reject(new Error(`cannot connect to ZooKeeper at ${connectString}: ${why}`));
       };
       const onState = (state: zk.State) => {
@@ -260,8 +291,10 @@ export class ZkSession {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    clearInterval(this.liveness);
     this.watchReconnect(false);
     if (this.expired) return;
+    if (!this.connected) return closeUnconnected(this.client);
     const closed = new Promise<void>((resolve) => {
       const timer = setTimeout(finish, 2000);
       const onState = (state: zk.State) => state.code === DISCONNECTED && finish();
@@ -275,6 +308,15 @@ export class ZkSession {
     await closed;
     this.client.removeListener('state', this.onState);
   }
+}
+
+/**
+ * Closes a client that has no session right now. The library's close() alone would read a late
+ * connect answer as a reply and throw from its socket handler, so the socket goes too.
+ */
+function closeUnconnected(client: zk.Client): void {
+  client.close();
+  client.connectionManager?.socket?.destroy();
 }
 
 function toStat(s: zk.Stat): ZkStat {

@@ -85,4 +85,23 @@ describe('Storage > LogManager', () => {
     expect(m2.getLog('a', 0)!.logStartOffset).toBe(a.logStartOffset);
     await m2.shutdown();
   });
+
+  test('high watermarks are checkpointed on their own interval (replica.high.watermark.checkpoint.interval.ms)', async () => {
+    const clock = new ManualClock(5_000_000);
+    const cfg = config();
+    const m = await LogManager.open({ logDirs: [dirs[0]!], defaultConfig: cfg, clock, checkpointIntervalMs: 3_600_000, highWatermarkCheckpointIntervalMs: 100 });
+    const a = await m.getOrCreateLog('hw', 0, cfg);
+    for (let i = 0; i < 3; i++) await a.appendAsLeader(batch(1), { leaderEpoch: 0 });
+    a.highWatermark = 2n;
+    m.startBackgroundTasks();
+    const file = path.join(dirs[0]!, 'replication-offset-checkpoint');
+    const read = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    expect(read()).not.toContain('hw 0 2');
+    clock.advance(100);
+    for (let i = 0; i < 50 && !read().includes('hw 0 2'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(read()).toContain('hw 0 2');
+    // the other checkpoints wait for their own (hour-long) interval
+    expect(fs.existsSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint'))).toBe(false);
+    await m.shutdown();
+  });
 });

@@ -220,4 +220,71 @@ describe('Controller > broker failure and startup', () => {
     expect((await controller.electLeaders(0, [{ topic: 'gone', partitions: [0] }]))[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(await c.state('again', 0)).toMatchObject({ leader: 2, version: 0 });
   });
+
+  it('an offline election follows the assignment order, not the ISR order', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const { controller } = await c.startController(1);
+    const topicId = await c.createTopic('t', { 0: [1, 2, 3] });
+    await controller.alterPartition(
+      { brokerId: 1, brokerEpoch: c.store.liveBrokers()[0]!.brokerEpoch, topics: [{ topicName: 't', topicId, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsr: [1, 3, 2], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 0 }] }] },
+      2,
+    );
+    await c.store.unregisterBroker(1);
+    await settle();
+    expect(await c.state('t', 0)).toMatchObject({ leader: 2, isr: [3, 2] });
+  });
+
+  it('a broker that restarts after a controlled shutdown is eligible again', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const { controller } = await c.startController(1);
+    const topicId = await c.createTopic('t', { 0: [1, 2, 3] });
+    await controller.controlledShutdown(2, c.store.liveBrokers()[1]!.brokerEpoch);
+    await c.store.unregisterBroker(2);
+    await c.registerBroker(2);
+    await settle();
+    const s = (await c.state('t', 0))!;
+    const r = await controller.alterPartition(
+      { brokerId: 1, brokerEpoch: c.store.liveBrokers()[0]!.brokerEpoch, topics: [{ topicName: 't', topicId, partitions: [{ partitionIndex: 0, leaderEpoch: s.leaderEpoch, newIsr: [...s.isr, 2], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: s.version }] }] },
+      2,
+    );
+    expect(r.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('a broker registering with an assigned replica is told to follow it', async () => {
+    await c.registerBrokers(1, 2);
+    const { channel } = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 3] });
+    channel.clear();
+    await c.registerBroker(3);
+    await settle();
+    expect(channel.leaderAndIsrFor(3, 't', 0)).toEqual([expect.objectContaining({ leader: 1, isr: [1], replicas: [1, 3] })]);
+  });
+
+  it('UpdateMetadata after a death lists the dead replica of partitions whose state did not change', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const { controller, channel } = await c.startController(1);
+    const topicId = await c.createTopic('t', { 0: [1, 2, 3] });
+    await controller.alterPartition(
+      { brokerId: 1, brokerEpoch: c.store.liveBrokers()[0]!.brokerEpoch, topics: [{ topicName: 't', topicId, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsr: [1, 2], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 0 }] }] },
+      2,
+    );
+    channel.clear();
+    await c.store.unregisterBroker(3);
+    await settle();
+    expect(await c.state('t', 0)).toMatchObject({ version: 1 });
+    const ps = channel.of('UpdateMetadata', 1).at(-1)!.req.topicStates[0]!.partitionStates[0]!;
+    expect(ps).toMatchObject({ partitionIndex: 0, offlineReplicas: [3] });
+  });
+
+  it('the channel gets the new registration of a restarted broker', async () => {
+    await c.registerBrokers(1, 2);
+    const view = new StoreView(c.store);
+    const { channel } = await c.startController(1, {}, view.store);
+    view.hold();
+    await c.store.unregisterBroker(2);
+    await c.registerBroker(2);
+    view.release();
+    await settle();
+    expect(channel.brokers.get(2)?.brokerEpoch).toBe(c.store.liveBrokers()[1]!.brokerEpoch);
+  });
 });

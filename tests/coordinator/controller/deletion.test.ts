@@ -156,19 +156,36 @@ describe('Controller > topic deletion', () => {
     expect(c.store.topic('t')).toBeUndefined();
   });
 
-  it('a failed StopReplica send halts the deletion until the broker restarts', async () => {
-    await c.registerBrokers(1, 2);
+  it('a failed StopReplica send halts the deletion; it is asked again when the deletion resumes', async () => {
+    await c.registerBrokers(1, 2, 3);
     const { channel } = await c.startController(1);
-    await c.createTopic('t', { 0: [1, 2] });
+    await c.createTopic('t', { 0: [1, 2, 3] });
     channel.stopReplicaFailure.set(2, new Error('encoding failed'));
     await c.store.markTopicForDeletion('t');
     await settle();
     expect(c.store.topic('t')).toBeDefined();
     channel.stopReplicaFailure.delete(2);
-    await c.store.unregisterBroker(2);
-    await c.registerBroker(2);
+    channel.clear();
+    // Another replica's broker restarting resumes the deletion: broker 2 is asked again.
+    await c.store.unregisterBroker(3);
+    await c.registerBroker(3);
     await settle();
+    expect(channel.stopReplicasTo(2)).toEqual([{ topic: 't', partition: 0, deletePartition: true, leaderEpoch: -2 }]);
     expect(c.store.topic('t')).toBeUndefined();
+  });
+
+  it('a new controller leaves the ISR of a topic being deleted alone', async () => {
+    await c.registerBrokers(1, 2, 3);
+    const first = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 2, 3] });
+    first.channel.unreachable.add(1);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    await first.controller.shutdown();
+    await c.store.unregisterBroker(3);
+    const before = await c.state('t', 0);
+    await c.startController(2);
+    expect(await c.state('t', 0)).toEqual(before);
   });
 
   it('a broker restarting (new broker epoch) with a deletion in flight is asked again and the topic goes', async () => {

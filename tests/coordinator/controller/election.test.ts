@@ -153,4 +153,46 @@ describe('Controller > election', () => {
     expect(c.store.controllerId()).toBe(-1);
     expect((await controller.controlledShutdown(1, 1n)).errorCode).toBe(ErrorCode.NOT_CONTROLLER);
   });
+
+  it('session expiry alone makes it resign at once (no /controller event needed)', async () => {
+    await c.registerBrokers(1);
+    const view = new StoreView(c.store);
+    const { controller } = await c.startController(1, {}, view.store);
+    view.hold();
+    await c.store.expireSession();
+    view.release((e) => e.type === 'session' && e.state === 'expired');
+    expect(controller.isActive).toBe(false);
+  });
+
+  it('a new session alone starts an election', async () => {
+    await c.registerBrokers(1);
+    const view = new StoreView(c.store);
+    const { controller } = await c.startController(1, {}, view.store);
+    view.hold();
+    await c.store.expireSession();
+    view.release((e) => e.type === 'session');
+    await settle();
+    expect(controller.isActive).toBe(true);
+    expect(controller.epoch).toBe(2);
+  });
+
+  it('a deposed controller acting on a store event is fenced and resigns', async () => {
+    await c.registerBrokers(1, 2);
+    const v1 = new StoreView(c.store);
+    const { controller: c1, channel: ch1 } = await c.startController(1, {}, v1.store);
+    const { controller: c2 } = await c.startController(2);
+    v1.hold();
+    await c.store.resignController(1);
+    await settle();
+    expect(c2.isActive).toBe(true);
+    await c.createTopic('x', { 0: [1, 2] });
+    const byC2 = await c.state('x', 0);
+    expect(byC2?.controllerEpoch).toBe(2);
+    ch1.clear();
+    v1.release((e) => e.type === 'topic-created'); // broker 1 only hears of the topic
+    await settle();
+    expect(c1.isActive).toBe(false);
+    expect(await c.state('x', 0)).toEqual(byC2);
+    expect(ch1.sent).toEqual([]);
+  });
 });

@@ -171,4 +171,33 @@ describe('Controller > ElectLeaders and auto rebalance', () => {
     await controller.shutdown();
     expect(c.clock.pendingTimers).toBe(0);
   });
+
+  it('preferred election does not pick a dead preferred replica kept in the ISR', async () => {
+    await c.registerBrokers(1, 2);
+    const { controller } = await c.startController(1);
+    await c.createTopic('t', { 0: [2, 1] });
+    const topicId = c.store.topic('t')!.topicId;
+    await controller.alterPartition(
+      { brokerId: 2, brokerEpoch: epochOf(2), topics: [{ topicName: 't', topicId, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsr: [2], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 0 }] }] },
+      2,
+    );
+    await c.store.unregisterBroker(2);
+    await settle();
+    expect(await c.state('t', 0)).toMatchObject({ leader: -1, isr: [2] });
+    expect((await controller.electLeaders(0, [{ topic: 't', partitions: [0] }]))[0]!.errorCode).toBe(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    expect(await c.state('t', 0)).toMatchObject({ leader: -1 });
+  });
+
+  it('auto rebalance does not try (and fail) elections whose preferred replica cannot lead', async () => {
+    await c.registerBrokers(1, 2, 3);
+    await c.startController(1, { autoLeaderRebalanceEnable: true, leaderImbalanceCheckIntervalMs: 60_000, leaderImbalancePerBrokerPercentage: 10 });
+    await c.createTopic('t', { 0: [2, 1, 3] });
+    await c.store.unregisterBroker(2);
+    await settle();
+    await c.registerBroker(2); // back, outside the ISR
+    await settle();
+    c.clock.advance(5_000);
+    await settle();
+    expect(c.log.lines.filter((l) => l.msg.includes('Leader election for t-0 failed'))).toEqual([]);
+  });
 });

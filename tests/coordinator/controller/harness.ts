@@ -247,9 +247,10 @@ export class StoreView {
   hold(): void {
     this.mode = 'hold';
   }
-  release(): void {
+  /** Delivers the held events (only those `keep` selects; the others are lost) and opens. */
+  release(keep: (e: MetadataEvent) => boolean = () => true): void {
     this.mode = 'open';
-    for (const e of this.held.splice(0)) for (const l of [...this.listeners]) l(e);
+    for (const e of this.held.splice(0)) if (keep(e)) for (const l of [...this.listeners]) l(e);
   }
 
   /** Runs `step` after the nth (1-based, counted from now) call of `method` returns. */

@@ -115,6 +115,8 @@ describe('Controller > partition reassignment', () => {
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     ]);
     expect(r[0]!.errorMessage).toBe('Empty replica list specified in partition reassignment.');
+    expect(r[1]!.errorMessage).toContain('Duplicate replica ids');
+    expect(r[2]!.errorMessage).toContain('Invalid broker id');
     expect(r[3]!.errorMessage).toContain('not alive');
     expect(c.store.topic('t')!.assignment.get(0)).toEqual([1, 2, 3]);
   });
@@ -151,8 +153,9 @@ describe('Controller > partition reassignment', () => {
 
   it('answers UNKNOWN_SERVER_ERROR for a partition without a state, and a new controller survives it', async () => {
     await c.createTopic('dead', { 0: [9] }); // no live replica: no state
-    const r = await controller.alterPartitionReassignments([{ topic: 'dead', partition: 0, replicas: [1] }]);
+    const r = await controller.alterPartitionReassignments([{ topic: 'dead', partition: 0, replicas: [4] }]);
     expect(r[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    await c.store.unregisterBroker(4); // still no live replica at the next failover
     await controller.shutdown();
     const next = await c.startController(2);
     expect(next.controller.isActive).toBe(true);
@@ -166,7 +169,7 @@ describe('Controller > partition reassignment', () => {
     view.failNext('setAssignment', new Error('store unavailable'));
     const r = await controller.alterPartitionReassignments([{ topic: 't', partition: 0, replicas: [4, 3, 2] }]);
     expect(r[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
-    expect(controller.listPartitionReassignments(null)).toEqual([]);
+    expect(controller.listPartitionReassignments([{ topic: 't', partitions: [0] }])).toEqual([]);
   });
 
   it('resumes a reassignment when a target broker that died comes back', async () => {

@@ -115,4 +115,10 @@ describe('Controller > replica assignment', () => {
       expect(new Set(r.slice(0, 2).map((b) => rackOf[b])).size).toBe(2);
     }
   });
+
+  it('rack-aware: never puts two replicas of a partition on one broker when racks run out', () => {
+    const rackOf: Record<number, string> = { 1: 'a', 2: 'a', 3: 'b', 4: 'c' };
+    const a = assignReplicasToBrokers(brokers([1, 2, 3, 4], (id) => rackOf[id]!), 12, 4, { fixedStartIndex: 0 });
+    for (const r of a.values()) expect(new Set(r).size).toBe(4);
+  });
 });
