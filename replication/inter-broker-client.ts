@@ -226,7 +226,7 @@ export class InterBrokerClient {
     const p = conn.pending.get(correlationId);
     if (!p || conn.failed) return;
     conn.pending.delete(correlationId);
-    p.reject(new InterBrokerError(this.peer, p.api, 'timeout', `timed out: no response within ${p.timeoutMs} ms`));
+    p.reject(new InterBrokerError(this.peer, p.api, 'timeout', `no response within ${p.timeoutMs} ms`));
     this.fail(conn, 'disconnected', `connection closed after ${p.api} timed out`);
   }
 

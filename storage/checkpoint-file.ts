@@ -10,8 +10,22 @@ import { fsClose, fsFsync, fsOpen, fsWriteAll } from './fs-util';
 
 export const CHECKPOINT_VERSION = 0;
 
-/** Atomically replaces `file` with `content`. */
-export async function writeFileAtomic(file: string, content: string, sync = true): Promise<void> {
+/** Writes in progress per target path: writers of one file take turns (they share its .tmp). */
+const writing = new Map<string, Promise<void>>();
+
+/** Atomically replaces `file` with `content`; concurrent calls for one file run one after the other, in call order. */
+export function writeFileAtomic(file: string, content: string, sync = true): Promise<void> {
+  const previous = writing.get(file) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => writeNow(file, content, sync));
+  writing.set(file, run);
+  const forget = (): void => {
+    if (writing.get(file) === run) writing.delete(file);
+  };
+  run.then(forget, forget);
+  return run;
+}
+
+async function writeNow(file: string, content: string, sync: boolean): Promise<void> {
   const tmp = `${file}.tmp`;
   const fd = await fsOpen(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC);
   try {

@@ -186,7 +186,9 @@ export async function loadLog(o: LoadLogOptions, stats?: LoadStats): Promise<Log
   if (epochCache.truncateFromStart(logStartOffset)) epochsChanged = true;
   if (epochsChanged) await epochCache.persist();
 
-  let hw = o.highWatermark ?? nextOffset;
+  // No checkpointed HW (a log never checkpointed): the log start, as Kafka. Nothing unreplicated
+  // becomes visible; a leader whose ISR is itself raises it to the log end when it takes over.
+  let hw = o.highWatermark ?? logStartOffset;
   if (hw > nextOffset) hw = nextOffset;
   if (hw < logStartOffset) hw = logStartOffset;
   return new Log({

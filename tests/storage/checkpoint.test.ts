@@ -1,7 +1,7 @@
 /** Storage > checkpoints: Kafka's text formats, atomic writes, leader epoch cache. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { OffsetCheckpointFile, formatCheckpoint, parseCheckpoint } from '../../storage/checkpoint-file';
+import { OffsetCheckpointFile, formatCheckpoint, parseCheckpoint, writeFileAtomic } from '../../storage/checkpoint-file';
 import { LeaderEpochCache } from '../../storage/leader-epoch-cache';
 import { ensureMetaProperties, readMetaProperties } from '../../storage/meta-properties';
 import { rmDir, tmpDir } from './helpers';
@@ -10,6 +10,14 @@ describe('Storage > checkpoint files', () => {
   let dir: string;
   beforeEach(() => (dir = tmpDir()));
   afterEach(() => rmDir(dir));
+
+  test('concurrent atomic writes of one file take turns on its .tmp; the last call wins', async () => {
+    const file = path.join(dir, 'leader-epoch-checkpoint');
+    const writes = Array.from({ length: 20 }, (_, i) => writeFileAtomic(file, `content ${i}\n`));
+    await Promise.all(writes);
+    expect(fs.readFileSync(file, 'utf8')).toBe('content 19\n');
+    expect(fs.existsSync(`${file}.tmp`)).toBe(false);
+  });
 
   test('offset checkpoint uses Kafka text format and round-trips', async () => {
     const f = new OffsetCheckpointFile(path.join(dir, 'recovery-point-offset-checkpoint'));

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LogManager } from '../../storage/log-manager';
 import { CLEAN_SHUTDOWN_MARKER } from '../../storage/log-file-names';
-import { ManualClock, batch, config, readAll, rmDir, tmpDir } from './helpers';
+import { ManualClock, batch, config, openLog, readAll, rmDir, tmpDir } from './helpers';
 
 describe('Storage > LogManager', () => {
   let root: string;
@@ -103,5 +103,18 @@ describe('Storage > LogManager', () => {
     // the other checkpoints wait for their own (hour-long) interval
     expect(fs.existsSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint'))).toBe(false);
     await m.shutdown();
+  });
+
+  test('a log without a checkpointed high watermark starts with the HW at its log start, not its end', async () => {
+    const cfg = config();
+    const m = await LogManager.open({ logDirs: [dirs[0]!], defaultConfig: cfg });
+    const a = await m.getOrCreateLog('nohw', 0, cfg);
+    for (let i = 0; i < 3; i++) await a.appendAsLeader(batch(1), { leaderEpoch: 0 });
+    await a.close();
+    const reopened = await openLog(path.join(dirs[0]!, 'nohw-0'));
+    expect(reopened.logEndOffset).toBe(3n);
+    expect(reopened.highWatermark).toBe(0n);
+    await reopened.close();
+    await m.shutdown().catch(() => undefined);
   });
 });
