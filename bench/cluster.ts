@@ -63,16 +63,17 @@ async function leaderOf(kafka: Kafka, topic: string): Promise<number> {
   }
 }
 
-/** Writes one acks=all message every 10 ms to partition 0 until stopped; records each ack time. */
-function steadyProducer(producer: Producer, topic: string): { acks: number[]; stop: () => Promise<void> } {
-  const acks: number[] = [];
+/** Writes one acks=all message every 10 ms to partition 0 until stopped; records each send's start and ack time. */
+function steadyProducer(producer: Producer, topic: string): { acks: { sent: number; acked: number }[]; stop: () => Promise<void> } {
+  const acks: { sent: number; acked: number }[] = [];
   let running = true;
   const loop = (async () => {
     let i = 0;
     while (running) {
+      const sent = Date.now();
       try {
         await producer.send({ topic, acks: -1, timeout: 30000, messages: [{ partition: 0, value: `m-${i++}` }] });
-        acks.push(Date.now());
+        acks.push({ sent, acked: Date.now() });
       } catch {
         // retries exhausted: the next send tries again
       }
@@ -88,12 +89,16 @@ function steadyProducer(producer: Producer, topic: string): { acks: number[]; st
   };
 }
 
-/** Milliseconds from `t0` to the first ack after it, and the longest gap between acks after t0. */
-function gapsAfter(acks: readonly number[], t0: number): { firstAckMs: number; longestGapMs: number } {
-  const after = acks.filter((t) => t >= t0);
+/**
+ * Milliseconds from `t0` to the first ack of a write sent after it (a write in flight at t0 may
+ * still be acknowledged by the old leader), and the longest gap between acks after t0.
+ */
+function gapsAfter(acks: readonly { sent: number; acked: number }[], t0: number): { firstAckMs: number; longestGapMs: number } {
+  const firstNew = acks.find((a) => a.sent > t0);
+  const after = acks.filter((a) => a.acked >= t0).map((a) => a.acked);
   let longest = after.length > 0 ? after[0]! - t0 : Infinity;
   for (let i = 1; i < after.length; i++) longest = Math.max(longest, after[i]! - after[i - 1]!);
-  return { firstAckMs: after.length > 0 ? after[0]! - t0 : Infinity, longestGapMs: longest };
+  return { firstAckMs: firstNew ? firstNew.acked - t0 : Infinity, longestGapMs: longest };
 }
 
 async function faultRun(cluster: DevCluster, kafka: Kafka, topic: string, fault: 'kill' | 'sigterm'): Promise<{ firstAckMs: number; longestGapMs: number; leader: number }> {
@@ -108,7 +113,7 @@ async function faultRun(cluster: DevCluster, kafka: Kafka, topic: string, fault:
   if (fault === 'kill') b.kill('SIGKILL');
   else void b.stop();
   const deadline = t0 + 60_000;
-  while (Date.now() < deadline && p.acks.filter((t) => t > t0).length < 200) await sleep(100);
+  while (Date.now() < deadline && p.acks.filter((a) => a.sent > t0).length < 200) await sleep(100);
   await p.stop();
   await producer.disconnect();
   await b.exited;

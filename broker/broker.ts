@@ -132,7 +132,9 @@ export class Broker {
 
     this.server = new SocketServer(cfg, current, dispatcher, this.log);
     this.bound = await this.server.start();
-    const advertised = cfg.advertisedListeners.map((a) => {
+    // The inter-broker listener first: the controller names leaders to followers by the first endpoint.
+    const interBrokerFirst = [...cfg.advertisedListeners].sort((a, b) => Number(b.name === cfg.interBrokerListenerName) - Number(a.name === cfg.interBrokerListenerName));
+    const advertised = interBrokerFirst.map((a) => {
       const b = this.bound.find((x) => x.listener.name === a.name);
       const sameAsBound = cfg.advertisedListeners === cfg.listeners;
       return {

@@ -12,8 +12,9 @@
  *     no other ISR member, there is none and the broker keeps leading;
  *   - followed by the broker: StopReplica(deletePartition=false) to it, and it leaves the ISR
  *     (leader epoch unchanged), LeaderAndIsr to the other replicas.
- * The answer lists the partitions the broker still leads (one replica, or no other ISR member);
- * the broker retries until that list is empty or it gives up.
+ * The answer lists the replicated partitions (more than one replica, not being deleted) the
+ * broker still leads, as Kafka's replicatedPartitionsBrokerLeads: the broker retries until that
+ * list is empty or it gives up. A single-replica partition cannot move and does not hold it up.
  */
 import { ErrorCode } from '../../protocol/errors';
 import type { ControllerRuntime } from './controller-runtime';
@@ -42,7 +43,8 @@ export class ControlledShutdownHandler {
     logger.info({ brokerId }, `Shutting down broker ${brokerId}`);
     ctx.shuttingDown.add(brokerId);
 
-    const toActOn = ctx.partitionsOnBroker(brokerId).filter((tp) => !ctx.isQueuedForDeletion(tp.topic));
+    const replicated = (tp: TopicPartition): boolean => !ctx.isQueuedForDeletion(tp.topic) && ctx.requirePartition(tp).replicas.replicas.length > 1;
+    const toActOn = ctx.partitionsOnBroker(brokerId).filter(replicated);
     const led: TopicPartition[] = [];
     const followed: TopicPartition[] = [];
     for (const tp of toActOn) (ctx.requirePartition(tp).state?.leader === brokerId ? led : followed).push(tp);
@@ -51,7 +53,7 @@ export class ControlledShutdownHandler {
     for (const tp of followed) batch.addStopReplica([brokerId], tp, false);
     await this.psm.removeFromIsr(followed, brokerId);
 
-    const remaining = ctx.partitionsLedBy(brokerId);
+    const remaining = ctx.partitionsLedBy(brokerId).filter(replicated);
     if (remaining.length > 0) {
       logger.info({ brokerId, remaining: remaining.map(tpString) }, `Broker ${brokerId} still leads ${remaining.length} partitions`);
     }

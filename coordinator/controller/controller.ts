@@ -11,8 +11,9 @@
  *   StopReplica).
  * - Resignation is immediate, outside the queue: on `controller-changed` naming another broker
  *   (or none), on session expiry, and on a ControllerMovedError from a fenced write. It drops the
- *   activation (context, timers, queued work) and closes the channel; from then no write of the
- *   old activation reaches the store and nothing more is sent.
+ *   activation (context, timers, queued work) and closes the channel; from then the old
+ *   activation issues no write and sends nothing (a write already in flight may still land; the
+ *   store refuses it if another controller was elected meanwhile).
  * - `controller-changed` to -1 and a (re)connected session start an election attempt.
  * - Every API method on an inactive controller answers NOT_CONTROLLER (per entry, or at the top).
  */

@@ -5,7 +5,8 @@
  * Invariants:
  * - Writes are conditional on the state version the context holds; a conflict stores the
  *   current state in the context and recomputes the change, at most MAX_WRITE_ATTEMPTS times.
- * - A leader change bumps the leader epoch; an ISR change that keeps the leader keeps it.
+ * - A leader change bumps the leader epoch; an ISR change that keeps the leader keeps it
+ *   (reassignment phases bump it too, as Kafka does, so that replicas take the new replica set).
  * - The store refuses writes with a stale fence, so a state written by a newer controller is
  *   never overwritten.
  * - Each successful change queues LeaderAndIsr for the partition's replicas in the batch (which

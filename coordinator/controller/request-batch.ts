@@ -199,14 +199,13 @@ export class RequestBatch {
       rack: b.rack,
     }));
     const topicStates = [...topics.values()];
-    const recipients = [...this.umBrokers].filter((b) => ctx.isLiveOrShuttingDown(b)).sort((a, b) => a - b);
+    const recipients = ctx.liveOrShuttingDownBrokers().filter((b) => this.umBrokers.has(b.brokerId));
     logger.info(
-      { brokers: recipients, partitions: this.umPartitions.size },
-      `Sending UpdateMetadata to brokers ${recipients.join(',')} for ${this.umPartitions.size} partitions`,
+      { brokers: recipients.map((b) => b.brokerId), partitions: this.umPartitions.size },
+      `Sending UpdateMetadata to brokers ${recipients.map((b) => b.brokerId).join(',')} for ${this.umPartitions.size} partitions`,
     );
-    for (const brokerId of recipients) {
-      const broker = ctx.broker(brokerId);
-      if (!broker) continue;
+    for (const broker of recipients) {
+      const brokerId = broker.brokerId;
       const req: UpdateMetadataRequest = {
         controllerId: this.deps.controllerId,
         isKRaftController: false,

@@ -132,6 +132,9 @@ export class AckCounter {
         ` (misplaced ${report.misplaced.length}, order violations ${report.orderViolations.length}, offset gaps ${report.offsetGaps.length},` +
         ` duplicates ${report.duplicates}, failed sends ${report.failedSends}${report.failedSends > 0 ? ` ${JSON.stringify(report.failures)}` : ''})`,
     );
+    for (const a of report.lost.slice(0, 10)) say(`[${label}]   LOST ${a.topic}-${a.partition} offset ${a.offset} '${a.value}'`);
+    for (const m of report.misplaced.slice(0, 10)) say(`[${label}]   MISPLACED ${m.ack.topic}-${m.ack.partition} acknowledged at ${m.ack.offset} '${m.ack.value}', found at [${m.foundAt}]`);
+    for (const v of [...report.orderViolations, ...report.offsetGaps].slice(0, 10)) say(`[${label}]   ${v}`);
     return report;
   }
 }

@@ -2,7 +2,8 @@
  * The fault-test harness itself against real processes: brokers of a dev cluster register and
  * are listed by Metadata; kill -9, SIGSTOP/SIGCONT, restart (same port) and SIGTERM do what
  * they say to the broker's own pid; and `gregor dev-cluster` starts a cluster, prints its
- * bootstrap string, and on SIGINT stops everything it started and exits 0.
+ * bootstrap string, and on SIGINT stops everything it started and exits 0; and a process that
+ * started a dev cluster and is SIGKILLed leaves no broker and no ZooKeeper behind.
  */
 import { spawn } from 'child_process';
 import fs from 'fs';
@@ -115,6 +116,40 @@ describe('gregor dev-cluster (CLI)', () => {
       for (const id of [1, 2]) expect(fs.readFileSync(path.join(dataDir, `broker-${id}`, 'broker.log'), 'utf8')).toMatch(/broker stopped/);
     } finally {
       child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+describe('Dev cluster owner killed with SIGKILL', () => {
+  it('leaves no broker and no ZooKeeper behind', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gregor-dev-cluster-owner-'));
+    // The owner runs no exit hooks when SIGKILLed: brokers end through parent-watch.js, ZooKeeper through its watchdog.
+    const script = `
+      const { startDevCluster } = require(${JSON.stringify(path.join(ROOT, 'dist', 'broker', 'dev-cluster', 'dev-cluster.js'))});
+      startDevCluster({ brokers: 2, dataDir: ${JSON.stringify(dataDir)} }).then((c) => {
+        process.stdout.write('PIDS ' + [...c.brokers.map((b) => b.pid), c.zookeeper.pid].join(' ') + '\\n');
+      }, (e) => { process.stderr.write(String(e)); process.exit(1); });
+      setInterval(() => undefined, 1000);`;
+    const owner = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    owner.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    owner.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/PIDS [\d ]+\n/.test(out)) {
+        if (Date.now() > deadline || owner.exitCode !== null) throw new Error(`the owner did not start a cluster:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const pids = /PIDS ([\d ]+)\n/.exec(out)![1]!.trim().split(' ').map(Number);
+      expect(pids).toHaveLength(3);
+      for (const pid of pids) expect(isRunning(pid)).toBe(true);
+      owner.kill('SIGKILL');
+      const gone = Date.now() + 10_000;
+      while (pids.some(isRunning) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+      for (const pid of pids) expect({ pid, running: isRunning(pid) }).toEqual({ pid, running: false });
+    } finally {
+      owner.kill('SIGKILL');
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);

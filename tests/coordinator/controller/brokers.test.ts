@@ -287,4 +287,30 @@ describe('Controller > broker failure and startup', () => {
     await settle();
     expect(channel.brokers.get(2)?.brokerEpoch).toBe(c.store.liveBrokers()[1]!.brokerEpoch);
   });
+
+  it('a broker event already handled by an earlier one changes and logs nothing', async () => {
+    await c.registerBrokers(1, 2);
+    const view = new StoreView(c.store);
+    await c.startController(1, {}, view.store);
+    const lines = c.log.lines.length;
+    view.hold();
+    await c.registerBroker(3);
+    await c.registerBroker(4);
+    view.release(); // two events; the first sees both brokers
+    await settle();
+    expect(c.log.lines.slice(lines).filter((l) => l.msg.startsWith('Brokers added'))).toHaveLength(1);
+  });
+
+  it('a topic event without new partitions writes and logs nothing', async () => {
+    await c.registerBrokers(1, 2);
+    const view = new StoreView(c.store);
+    await c.startController(1, {}, view.store);
+    await c.createTopic('t', { 0: [1, 2] });
+    const writes = view.callCount('writePartitionStates');
+    const lines = c.log.lines.length;
+    await c.store.setTopicConfigs('t', { 'retention.ms': '1' });
+    await settle();
+    expect(view.callCount('writePartitionStates')).toBe(writes);
+    expect(c.log.lines.slice(lines).filter((l) => l.msg.startsWith('New partitions'))).toEqual([]);
+  });
 });

@@ -9,7 +9,7 @@ describe('Controller > ControlledShutdown', () => {
   afterEach(() => c.stop());
   const epochOf = (id: number) => c.store.liveBrokers().find((b) => b.brokerId === id)!.brokerEpoch;
 
-  it('moves leadership away, removes the broker from ISRs it follows, and reports what it still leads', async () => {
+  it('moves leadership away, removes the broker from ISRs it follows; a single-replica partition stays and is not reported', async () => {
     await c.registerBrokers(1, 2, 3);
     const { controller, channel } = await c.startController(1);
     await c.createTopic('led', { 0: [2, 3, 1] });
@@ -18,7 +18,7 @@ describe('Controller > ControlledShutdown', () => {
     channel.clear();
 
     const r = await controller.controlledShutdown(2, epochOf(2));
-    expect(r).toEqual({ errorCode: ErrorCode.NONE, remainingPartitions: [{ topicName: 'single', partitionIndex: 0 }] });
+    expect(r).toEqual({ errorCode: ErrorCode.NONE, remainingPartitions: [] });
     expect(await c.state('led', 0)).toMatchObject({ leader: 3, leaderEpoch: 1, isr: [3, 1] });
     expect(await c.state('followed', 0)).toMatchObject({ leader: 3, leaderEpoch: 0, isr: [3] });
     expect(await c.state('single', 0)).toMatchObject({ leader: 2, leaderEpoch: 0 });
@@ -68,7 +68,7 @@ describe('Controller > ControlledShutdown', () => {
     expect(await c.state('t', 0)).toMatchObject({ leader: 1 });
   });
 
-  it('does not touch topics being deleted', async () => {
+  it('does not touch topics being deleted, and does not report them', async () => {
     await c.registerBrokers(1, 2);
     const { controller, channel } = await c.startController(1);
     await c.createTopic('t', { 0: [2, 1] });
@@ -77,7 +77,7 @@ describe('Controller > ControlledShutdown', () => {
     await settle();
     const before = await c.state('t', 0);
     const r = await controller.controlledShutdown(2, epochOf(2));
-    expect(r.remainingPartitions).toEqual([{ topicName: 't', partitionIndex: 0 }]);
+    expect(r.remainingPartitions).toEqual([]);
     expect(await c.state('t', 0)).toEqual(before);
   });
 });

@@ -254,4 +254,21 @@ describe('Controller > topic deletion', () => {
     await settle();
     expect(await c.state('t', 0)).toEqual(before);
   });
+
+  it('a re-created topic of the same name is deleted from scratch', async () => {
+    await c.registerBrokers(1, 2);
+    const { channel } = await c.startController(1);
+    await c.createTopic('t', { 0: [1, 2] });
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    expect(c.store.topic('t')).toBeUndefined();
+    await c.store.createTopic({ name: 't', topicId: 'SECONDSECONDSECONDSECA', assignment: new Map([[0, [1, 2]]]), configs: {} });
+    await settle();
+    channel.clear();
+    channel.unreachable.add(2);
+    await c.store.markTopicForDeletion('t');
+    await settle();
+    expect(c.store.topic('t')).toBeDefined(); // broker 2 has not answered
+    expect(channel.stopReplicasTo(2)).toHaveLength(1);
+  });
 });

@@ -1,4 +1,12 @@
 import { ControllerEventQueue } from '../../../coordinator/controller/event-queue';
+import {
+  assertTransition,
+  IllegalStateTransitionError,
+  PartitionLifecycle,
+  ReplicaDeletionState,
+  VALID_PREVIOUS_DELETION_STATES,
+  VALID_PREVIOUS_PARTITION_STATES,
+} from '../../../coordinator/controller/lifecycle';
 
 describe('Controller > event queue', () => {
   it('runs events one at a time, in order, each to completion', async () => {
@@ -47,5 +55,13 @@ describe('Controller > event queue', () => {
     q.put({ name: 'next', run: async () => void (ran = true) });
     await q.idle();
     expect(ran).toBe(true);
+  });
+});
+
+describe('Controller > state machine tables', () => {
+  it('refuses moves the tables do not list', () => {
+    expect(() => assertTransition(VALID_PREVIOUS_PARTITION_STATES, 'p', PartitionLifecycle.Online, PartitionLifecycle.New)).toThrow(IllegalStateTransitionError);
+    expect(() => assertTransition(VALID_PREVIOUS_DELETION_STATES, 'r', ReplicaDeletionState.Pending, ReplicaDeletionState.Successful)).toThrow(IllegalStateTransitionError);
+    expect(() => assertTransition(VALID_PREVIOUS_DELETION_STATES, 'r', ReplicaDeletionState.Started, ReplicaDeletionState.Successful)).not.toThrow();
   });
 });

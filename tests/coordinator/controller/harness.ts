@@ -264,6 +264,11 @@ export class StoreView {
     for (let i = 1; i <= times; i++) this.hooks.push({ method, nth: start + i, before: step });
   }
 
+  /** How many times `method` was called through this view. */
+  callCount(method: StoreMethod): number {
+    return this.calls.get(method) ?? 0;
+  }
+
   /** Makes the next call of `method` fail with `error`. */
   failNext(method: StoreMethod, error: Error): void {
     this.hooks.push({ method, nth: (this.calls.get(method) ?? 0) + 1, fail: error });

@@ -207,4 +207,15 @@ describe('Controller > partition reassignment', () => {
     await settle();
     expect(c.store.topic('t')).toBeUndefined();
   });
+
+  it('moving away from a dead replica completes without errors (no request to the dead broker)', async () => {
+    await c.store.unregisterBroker(3);
+    await settle();
+    channel.clear();
+    await controller.alterPartitionReassignments([{ topic: 't', partition: 0, replicas: [1, 2] }]);
+    await settle();
+    expect(c.store.topic('t')!.assignment.get(0)).toEqual([1, 2]);
+    expect(channel.of('StopReplica', 3)).toEqual([]);
+    expect(c.log.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
 });

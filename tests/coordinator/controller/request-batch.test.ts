@@ -9,7 +9,10 @@ function setup() {
   ctx.addTopic({
     name: 't',
     topicId: 'tttttttttttttttttttttA',
-    assignment: new Map([[0, [1, 2, 3]]]),
+    assignment: new Map([
+      [0, [1, 2, 3]],
+      [1, [1, 2]],
+    ]),
     addingReplicas: new Map(),
     removingReplicas: new Map(),
     configs: {},
@@ -18,11 +21,13 @@ function setup() {
   const tp = { topic: 't', partition: 0 };
   ctx.moveTo(tp, PartitionLifecycle.New);
   ctx.setState(tp, { leader: 1, leaderEpoch: 4, isr: [1, 2, 3], controllerEpoch: 2, leaderRecoveryState: 0, version: 7 });
+  ctx.moveTo({ topic: 't', partition: 1 }, PartitionLifecycle.New);
   const channel = new FakeChannel();
   for (const b of ctx.liveOrShuttingDownBrokers()) channel.addBroker(b);
   let current = true;
-  const batch = new RequestBatch({ ctx, channel, controllerId: 1, logger: recordingLogger(), isCurrent: () => current, onDeletionResult: () => undefined });
-  return { ctx, channel, batch, tp, end: () => (current = false) };
+  const logger = recordingLogger();
+  const batch = new RequestBatch({ ctx, channel, controllerId: 1, logger, isCurrent: () => current, onDeletionResult: () => undefined });
+  return { ctx, channel, batch, tp, logger, end: () => (current = false) };
 }
 
 describe('Controller > request batch', () => {
@@ -56,5 +61,21 @@ describe('Controller > request batch', () => {
     batch.send();
     expect(channel.sent).toEqual([]);
     expect(batch.isEmpty).toBe(true);
+  });
+
+  it('leaves out partitions without a state, and sends no empty request', () => {
+    const { channel, batch, tp } = setup();
+    batch.addLeaderAndIsr([1], { topic: 't', partition: 1 }, true);
+    batch.addLeaderAndIsr([2], tp, false);
+    batch.send();
+    expect(channel.of('LeaderAndIsr').map((s) => s.brokerId)).toEqual([2]);
+    expect(channel.of('UpdateMetadata')[0]!.req.topicStates[0]!.partitionStates.map((p) => p.partitionIndex)).toEqual([0]);
+  });
+
+  it('an empty batch sends and logs nothing', () => {
+    const { channel, batch, logger } = setup();
+    batch.send();
+    expect(channel.sent).toEqual([]);
+    expect(logger.lines).toEqual([]);
   });
 });
