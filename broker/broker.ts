@@ -192,8 +192,21 @@ export class Broker {
     await this.services?.groupCoordinator?.shutdown?.();
     await this.services?.replicaManager.shutdown();
     await this.logManager?.shutdown();
-    await this.membership?.unregister();
-    await this.store?.close();
+    // The metadata store may be unreachable (ZooKeeper gone): the data is safe by now, so these
+    // two get a bounded time; the ephemeral registration then ends with the session.
+    const storeWaitMs = this.config.zookeeperConnectionTimeoutMs;
+    await this.bounded(this.membership?.unregister(), storeWaitMs, 'unregistering from the metadata store');
+    await this.bounded(this.store?.close(), storeWaitMs, 'closing the metadata store');
     this.log.info('broker stopped');
+  }
+
+  /** Awaits `p` for at most `ms`; past that logs a warning and goes on. */
+  private async bounded(p: Promise<unknown> | undefined, ms: number, what: string): Promise<void> {
+    if (!p) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+    const r = await Promise.race([p.then(() => 'done' as const, (e: unknown) => (this.log.warn({ err: e }, `${what} failed`), 'done' as const)), late]);
+    clearTimeout(timer);
+    if (r === 'late') this.log.warn(`${what} did not finish within ${ms} ms; stopping anyway`);
   }
 }

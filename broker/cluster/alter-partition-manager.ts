@@ -7,10 +7,13 @@
  *   answered), and one AlterPartition request is in flight at a time, carrying every change
  *   queued since the previous one.
  * - A request that got no usable answer (no controller known, connection failure, timeout,
- *   NOT_CONTROLLER) is sent again after `retryBackoffMs` with the changes still current.
+ *   NOT_CONTROLLER) is sent again after `retryBackoffMs` with the changes still current. When
+ *   the controller moves while a request is in flight, its answer is no longer awaited: the
+ *   changes go to the new controller at once (an old controller that is paused would otherwise
+ *   hold them for the whole request timeout).
  * - Per partition: NONE applies the controller's ISR and partition epoch; any error abandons
- *   the change (the partition keeps its committed ISR; a later fetch or the periodic check
- *   proposes again, and a newer LeaderAndIsr resets it).
+ *   the change, and the partition proposes none for `retryBackoffMs` (it keeps its committed
+ *   ISR; a newer LeaderAndIsr resets it).
  */
 import { ErrorCode } from '../../protocol/errors';
 import { ApiKey } from '../../protocol/generated/api-keys';
@@ -34,6 +37,10 @@ interface PendingChange {
 export class AlterPartitionManager {
   private queued = new Map<string, PendingChange>();
   private inFlight = false;
+  /** Bumped when an in-flight request is given up; a late answer of an older one is ignored. */
+  private generation = 0;
+  private inFlightBatch: readonly PendingChange[] = [];
+  private inFlightController = -1;
   private timer: unknown;
   private closed = false;
 
@@ -59,19 +66,36 @@ export class AlterPartitionManager {
     this.queued = new Map();
     if (batch.length === 0) return;
     this.inFlight = true;
+    this.inFlightBatch = batch;
+    this.inFlightController = this.client.controllerId;
+    const generation = ++this.generation;
     const req = this.request(batch);
     this.client.send<AlterPartitionResponse>(ApiKey.AlterPartition, ALTER_PARTITION_VERSION, req).then(
       (resp) => {
+        if (generation !== this.generation) return;
         this.inFlight = false;
         if (resp.errorCode !== ErrorCode.NONE) return this.retryLater(batch, `controller answered ${ErrorCode[resp.errorCode] ?? resp.errorCode}`);
         this.apply(batch, resp);
         this.maybeSend();
       },
       (err: Error) => {
+        if (generation !== this.generation) return;
         this.inFlight = false;
         this.retryLater(batch, err.message);
       },
     );
+  }
+
+  /** Called when this broker's metadata names a controller: an in-flight request to another one is given up and resent. */
+  controllerChanged(controllerId: number): void {
+    if (!this.inFlight || controllerId === this.inFlightController || controllerId < 0) return;
+    this.generation++;
+    this.inFlight = false;
+    for (const c of this.inFlightBatch) if (!this.queued.has(c.partition.key)) this.queued.set(c.partition.key, c);
+    this.log.info({ from: this.inFlightController, to: controllerId, partitions: this.inFlightBatch.length }, 'controller moved while an AlterPartition was in flight; sending it to the new controller');
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer as never);
+    this.timer = undefined;
+    this.maybeSend();
   }
 
   private request(batch: readonly PendingChange[]): AlterPartitionRequest {
@@ -97,7 +121,7 @@ export class AlterPartitionManager {
         c.partition.isrChangeAccepted(a.isr, a.partitionEpoch, a.leaderEpoch);
         this.log.info({ tp: c.partition.key, isr: a.isr, partitionEpoch: a.partitionEpoch }, `${c.partition.key}: ISR is now [${a.isr.join(',')}]`);
       } else {
-        c.partition.isrChangeAbandoned();
+        c.partition.isrChangeAbandoned(this.clock.now() + this.retryBackoffMs);
         this.log.warn({ tp: c.partition.key, error: ErrorCode[a.errorCode] ?? a.errorCode }, `${c.partition.key}: the controller refused the ISR change`);
       }
     }

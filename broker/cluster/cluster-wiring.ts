@@ -115,6 +115,8 @@ export class ClusterWiring {
     });
     this.alterPartitions = new AlterPartitionManager(this.controllerClient, this.brokerId, brokerEpoch, this.clock, CHANNEL_RETRY_BACKOFF_MS, childLogger(this.log, 'alter-partition'));
     replicas.requestIsrChange = (p, isr) => this.alterPartitions?.submit(p, isr);
+    replicas.isReplicaEligible = (id) => this.cache.isAlive(id);
+    this.cache.onUpdate(() => this.alterPartitions?.controllerChanged(this.cache.controllerId));
   }
 
   get controllerClientOrThrow(): ControllerClient {

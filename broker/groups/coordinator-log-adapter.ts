@@ -1,7 +1,7 @@
 /**
  * The group coordinator's CoordinatorLog on top of the replica manager: __consumer_offsets
  * partitions are ordinary local partitions; appends go through the leader path with acks=-1
- * (resolve when the HW covers the batch), reads stop at the HW.
+ * (resolve when the HW covers the batch); loading reads to the log end (CoordinatorLog.endOffset).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors';
 import type { CoordinatorLog } from '../../coordinator/group/coordinator-log';
@@ -23,16 +23,16 @@ export class ReplicaCoordinatorLog implements CoordinatorLog {
 
   async read(partition: number, fromOffset: bigint, maxBytes: number): Promise<Buffer> {
     const p = this.replicas.leaderPartition(OFFSETS_TOPIC, partition);
-    if (fromOffset >= p.highWatermark) return Buffer.alloc(0);
-    const read = await p.fetchRecords({ fetchOffset: fromOffset, maxBytes, minOneBatch: true, isolation: 0, currentLeaderEpoch: -1, lastFetchedEpoch: -1, replicaId: -1, nowMs: 0 });
-    return read.records;
+    if (fromOffset >= p.logEndOffset) return Buffer.alloc(0);
+    return (await p.log.read(fromOffset, maxBytes, { maxOffset: p.logEndOffset, minOneBatch: true })).records;
   }
 
   async startOffset(partition: number): Promise<bigint> {
     return this.replicas.leaderPartition(OFFSETS_TOPIC, partition).logStartOffset;
   }
 
+  /** The log end offset (see CoordinatorLog.endOffset). */
   async endOffset(partition: number): Promise<bigint> {
-    return this.replicas.leaderPartition(OFFSETS_TOPIC, partition).highWatermark;
+    return this.replicas.leaderPartition(OFFSETS_TOPIC, partition).logEndOffset;
   }
 }

@@ -7,6 +7,10 @@
  *           NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR then is smaller than min.insync.replicas), or
  *   Case C: the partition is gone (deleted / no longer leader) -> NOT_LEADER_OR_FOLLOWER;
  *   otherwise REQUEST_TIMED_OUT at timeoutMs.
+ *   Completed any other way (the broker shutting down forces every operation out of the
+ *   purgatory), a partition whose HW does not yet cover the append answers
+ *   NOT_LEADER_OR_FOLLOWER: never NONE for a write the ISR does not hold, and the client
+ *   retries on the next leader.
  * DelayedFetch (min.bytes not yet available): watch keys = fetched partition keys; completes when
  *   Case A: bytes that became readable since the first read (below the HW for consumers, below
  *           the log end for followers) plus what that read found >= min.bytes, or
@@ -58,6 +62,11 @@ export class DelayedProduce extends DelayedOperation {
   }
 
   protected onComplete(): void {
+    for (const s of this.statuses) {
+      if (s.errorCode !== ErrorCode.NONE) continue;
+      const p = s.partition;
+      if (!p || p.isClosed || !p.isLeader || p.highWatermark < s.requiredOffset) s.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    }
     this.done(this.statuses);
   }
 }

@@ -93,6 +93,10 @@ export class Partition {
   onChange: (() => void) | undefined;
   /** Set by the replica manager: how ISR changes reach the controller. */
   requestIsrChange: IsrChangeRequester | undefined;
+  /** Set by the replica manager: whether a broker may join an ISR (alive in this broker's metadata). */
+  isReplicaEligible: (brokerId: number) => boolean = () => true;
+  /** No ISR change is proposed before this clock time (ms): set when the controller refused one. */
+  private isrChangeNotBefore = 0;
 
   constructor(
     readonly topic: string,
@@ -321,13 +325,13 @@ export class Partition {
     const f = this.followers.get(replicaId);
     if (!f || this.role !== 'leader') return;
     recordFollowerFetch(f, fetchOffset, leaderLogEndOffset, nowMs);
-    this.maybeExpandIsr();
+    this.maybeExpandIsr(nowMs);
     this.maybeIncrementHighWatermark();
   }
 
-  private maybeExpandIsr(): void {
-    if (this.isrState.pending || !this.requestIsrChange) return;
-    const joining = expansionCandidates(this.isrState, this.followers, this.highWatermark, this.leaderEpochStartOffset);
+  private maybeExpandIsr(nowMs: number): void {
+    if (this.isrState.pending || !this.requestIsrChange || nowMs < this.isrChangeNotBefore) return;
+    const joining = expansionCandidates(this.isrState, this.followers, this.highWatermark, this.leaderEpochStartOffset).filter((id) => this.isReplicaEligible(id));
     if (joining.length === 0) return;
     const newIsr = [...this.isrState.committed, ...joining];
     this.isrState = pendingExpansion(this.isrState, newIsr);
@@ -336,7 +340,7 @@ export class Partition {
 
   /** Periodic (every replica.lag.time.max.ms / 2): asks the controller to drop lagging followers. */
   maybeShrinkIsr(nowMs: number, lagTimeMaxMs: number): void {
-    if (this.role !== 'leader' || this.isrState.pending || !this.requestIsrChange) return;
+    if (this.role !== 'leader' || this.isrState.pending || !this.requestIsrChange || nowMs < this.isrChangeNotBefore) return;
     const lagging = outOfSyncReplicas(this.isrState, this.followers, this.localBrokerId, nowMs, lagTimeMaxMs);
     if (lagging.length === 0) return;
     const newIsr = this.isrState.committed.filter((id) => !lagging.includes(id));
@@ -356,9 +360,13 @@ export class Partition {
     this.onChange?.();
   }
 
-  /** The change was refused or is moot: the committed ISR stands; a later fetch may try again. */
-  isrChangeAbandoned(): void {
+  /**
+   * The change was refused or is moot: the committed ISR stands. With `retryAtMs` (a refusal)
+   * no change is proposed before that time, so a refused proposal is not resent on every fetch.
+   */
+  isrChangeAbandoned(retryAtMs = 0): void {
     if (this.isrState.pending) this.isrState = committedIsr(this.isrState.committed);
+    this.isrChangeNotBefore = Math.max(this.isrChangeNotBefore, retryAtMs);
   }
 
   // ---- follower: the replica fetcher's side ----------------------------------------------

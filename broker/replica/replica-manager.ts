@@ -76,6 +76,8 @@ export class ReplicaManager {
   readonly fetchPurgatory: Purgatory<DelayedFetch>;
   /** Set by the broker: how a leader's ISR change reaches the controller. */
   requestIsrChange: Partition['requestIsrChange'];
+  /** Set by the broker: whether a broker may join an ISR (alive in the metadata cache). */
+  isReplicaEligible: (brokerId: number) => boolean = () => true;
 
   constructor(
     readonly logManager: LogManager,
@@ -124,6 +126,7 @@ export class ReplicaManager {
       this.producePurgatory.checkAndComplete(key);
     };
     p.requestIsrChange = (part, isr) => this.requestIsrChange?.(part, isr);
+    p.isReplicaEligible = (id) => this.isReplicaEligible(id);
     this.partitions.set(key, p);
     return p;
   }

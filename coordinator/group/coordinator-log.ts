@@ -22,7 +22,11 @@ export interface CoordinatorLog {
   read(partition: number, fromOffset: bigint, maxBytes: number): Promise<Buffer>;
   /** First offset present in the partition. */
   startOffset(partition: number): Promise<bigint>;
-  /** Offset after the last committed record (the high watermark). */
+  /**
+   * Where loading stops: the leader's log end offset, as Kafka's GroupMetadataManager loads. A
+   * new leader's high watermark can trail what the ISR holds until its followers fetch again,
+   * and a commit acknowledged by the old leader lies in that gap.
+   */
   endOffset(partition: number): Promise<bigint>;
 }
 
@@ -105,7 +109,7 @@ export class RecordLog {
     );
   }
 
-  /** Calls `visit` for every data record from the log start to the committed end, in order. */
+  /** Calls `visit` for every data record from the log start to the log end, in order. */
   async replay(partition: number, maxBytes: number, visit: (r: ReadRecord) => void): Promise<void> {
     let offset = await this.log.startOffset(partition);
     const end = await this.log.endOffset(partition);

@@ -61,6 +61,25 @@ describe('Broker > delayed produce / fetch', () => {
     expect(timedOut![0]!.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
   });
 
+  it('a DelayedProduce forced out of the purgatory (shutdown) never answers NONE for a write the HW does not cover', () => {
+    const clock = new FakeClock();
+    const purgatory = new Purgatory<DelayedProduce>('Produce', clock);
+    const covered = fakePartition('t-0');
+    const behind = fakePartition('t-1');
+    let result: ProducePartitionStatus[] | undefined;
+    purgatory.tryCompleteElseWatch(
+      new DelayedProduce(1000, [
+        { partition: covered, requiredOffset: 5n, minIsr: 1, errorCode: ErrorCode.NONE },
+        { partition: behind, requiredOffset: 5n, minIsr: 1, errorCode: ErrorCode.NONE },
+      ], (s) => (result = s)),
+      ['t-0', 't-1'],
+    );
+    covered.highWatermark = 5n;
+    behind.highWatermark = 4n;
+    purgatory.shutdown();
+    expect(result!.map((s) => s.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER]);
+  });
+
   it('DelayedProduce answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas', () => {
     const clock = new FakeClock();
     const purgatory = new Purgatory<DelayedProduce>('Produce', clock);

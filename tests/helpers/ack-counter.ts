@@ -23,6 +23,8 @@ export interface Ack {
   partition: number;
   offset: bigint;
   value: string;
+  /** When the acknowledgement arrived (ms since the epoch), to line up with broker logs. */
+  at: number;
 }
 
 export interface ConsumedRecord {
@@ -56,7 +58,7 @@ export class AckCounter {
 
   /** One acknowledged message. */
   ack(topic: string, partition: number, offset: bigint, value: string): void {
-    this.acks.push({ topic, partition, offset, value });
+    this.acks.push({ topic, partition, offset, value, at: Date.now() });
   }
 
   /** `count` messages whose send failed (not acknowledged), with the reason. */
@@ -132,7 +134,7 @@ export class AckCounter {
         ` (misplaced ${report.misplaced.length}, order violations ${report.orderViolations.length}, offset gaps ${report.offsetGaps.length},` +
         ` duplicates ${report.duplicates}, failed sends ${report.failedSends}${report.failedSends > 0 ? ` ${JSON.stringify(report.failures)}` : ''})`,
     );
-    for (const a of report.lost.slice(0, 10)) say(`[${label}]   LOST ${a.topic}-${a.partition} offset ${a.offset} '${a.value}'`);
+    for (const a of report.lost.slice(0, 10)) say(`[${label}]   LOST ${a.topic}-${a.partition} offset ${a.offset} '${a.value}' acknowledged at ${new Date(a.at).toISOString()}`);
     for (const m of report.misplaced.slice(0, 10)) say(`[${label}]   MISPLACED ${m.ack.topic}-${m.ack.partition} acknowledged at ${m.ack.offset} '${m.ack.value}', found at [${m.foundAt}]`);
     for (const v of [...report.orderViolations, ...report.offsetGaps].slice(0, 10)) say(`[${label}]   ${v}`);
     return report;

@@ -1,6 +1,6 @@
 /**
  * Fault test 8 on a 3-broker cluster (replication factor 3, min.insync.replicas=2, acks=all
- * producers: kafkajs and librdkafka): a rolling restart under load. One broker at a time (the
+ * producers: kafkajs and librdkafka): rolling restarts under load (ROUNDS of them). One broker at a time (the
  * controller last, as operators do) is stopped with SIGTERM, which must end in a controlled
  * shutdown and exit code 0, writes go on while it is down, then it starts again and rejoins
  * every ISR before the next one goes. Nothing acknowledged may be lost.
@@ -13,6 +13,8 @@ import { RdkafkaProducer } from '../helpers/rdkafka-producer';
 
 const TOPIC = 'rolling';
 const PARTITIONS = 3;
+/** Full rolling restarts in a row (each restarts all three brokers). */
+const ROUNDS = 2;
 
 describe('Cluster faults: rolling restart with SIGTERM under load', () => {
   let cluster: TestCluster;
@@ -26,7 +28,29 @@ describe('Cluster faults: rolling restart with SIGTERM under load', () => {
     await cluster?.destroy();
   }, 60_000);
 
-  it('8. a rolling restart of all three brokers loses nothing acknowledged', async () => {
+  /** One rolling restart: each broker (the controller last) SIGTERM, writes while it is down, start, full ISR again. */
+  async function rollingRestart(round: number, counter: AckCounter): Promise<void> {
+    const controller = await cluster.controller();
+    const order = [...[1, 2, 3].filter((id) => id !== controller), controller];
+    say(`[test 8] round ${round}: restart order [${order}] (controller ${controller})`);
+    for (const id of order) {
+      const b = cluster.broker(id);
+      const t0 = Date.now();
+      const code = await b.stop(60_000);
+      say(`[test 8] broker ${id} stopped by SIGTERM in ${Date.now() - t0} ms, exit code ${code}`);
+      expect({ broker: id, exitCode: code }).toEqual({ broker: id, exitCode: 0 });
+      await waitForMoreAcks(counter, 200, 30_000, `writes while broker ${id} is down`);
+      const t1 = Date.now();
+      await b.start();
+      for (let p = 0; p < PARTITIONS; p++) {
+        const v = await cluster.waitForPartition(TOPIC, p, (x) => x.isr.length === 3 && x.leader >= 0, `broker ${id} back in the ISR`, 45_000);
+        expect(sorted(v.isr)).toEqual([1, 2, 3]);
+      }
+      say(`[test 8] broker ${id} started and back in every ISR ${Date.now() - t1} ms later (${counter.acknowledged} acknowledged so far)`);
+    }
+  }
+
+  it('8. rolling restarts of all three brokers lose nothing acknowledged', async () => {
     const counter = new AckCounter();
     await cluster.run('test 8 (rolling restart)', async () => {
       const kafkajs = new ProducerLoop(cluster.kafka('rolling-kafkajs'), { topic: TOPIC, partitions: PARTITIONS, source: 'kjs', counter });
@@ -35,25 +59,7 @@ describe('Cluster faults: rolling restart with SIGTERM under load', () => {
       rdkafka.start();
       try {
         await waitForMoreAcks(counter, 300, 20_000, 'warm-up');
-        const controller = await cluster.controller();
-        const order = [...[1, 2, 3].filter((id) => id !== controller), controller];
-        say(`[test 8] restart order [${order}] (controller ${controller})`);
-        for (const id of order) {
-          const b = cluster.broker(id);
-          const t0 = Date.now();
-          const code = await b.stop(60_000);
-          const stopMs = Date.now() - t0;
-          say(`[test 8] broker ${id} stopped by SIGTERM in ${stopMs} ms, exit code ${code}`);
-          expect({ broker: id, exitCode: code }).toEqual({ broker: id, exitCode: 0 });
-          await waitForMoreAcks(counter, 200, 30_000, `writes while broker ${id} is down`);
-          const t1 = Date.now();
-          await b.start();
-          for (let p = 0; p < PARTITIONS; p++) {
-            const v = await cluster.waitForPartition(TOPIC, p, (x) => x.isr.length === 3 && x.leader >= 0, `broker ${id} back in the ISR`, 45_000);
-            expect(sorted(v.isr)).toEqual([1, 2, 3]);
-          }
-          say(`[test 8] broker ${id} started and back in every ISR ${Date.now() - t1} ms later (${counter.acknowledged} acknowledged so far)`);
-        }
+        for (let round = 1; round <= ROUNDS; round++) await rollingRestart(round, counter);
         await waitForMoreAcks(counter, 300, 30_000, 'writes after the rolling restart');
       } finally {
         await kafkajs.stop();

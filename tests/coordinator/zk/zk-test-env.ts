@@ -29,9 +29,10 @@ export async function startTestZooKeeper(): Promise<TestZooKeeper> {
   };
 }
 
-/** Collects warnings and errors; debug and info are dropped. */
+/** Collects warnings and errors; debug and info are dropped (printed with GREGOR_ZK_TEST_LOG=1). */
 export class TestLogger implements ZkStoreLogger {
   readonly errors: string[] = [];
+  readonly warnings: string[] = [];
   private readonly verbose = process.env['GREGOR_ZK_TEST_LOG'] === '1';
   debug(obj: unknown, msg?: string): void {
     this.print('debug', obj, msg);
@@ -40,6 +41,7 @@ export class TestLogger implements ZkStoreLogger {
     this.print('info', obj, msg);
   }
   warn(obj: unknown, msg?: string): void {
+    this.warnings.push(describe(obj, msg));
     this.print('warn', obj, msg);
   }
   error(obj: unknown, msg?: string): void {
@@ -85,7 +87,7 @@ const isConnected = (e: MetadataEvent) => e.type === 'session' && e.state === 'c
  * wire protocol: a ConnectRequest, then a CloseSession request), so the close is processed
  * before the victim's client can reconnect and take its session back.
  */
-function takeOverAndClose(connect: string, sessionId: Buffer, password: Buffer): Promise<void> {
+export function takeOverAndClose(connect: string, sessionId: Buffer, password: Buffer): Promise<void> {
   const [host, port] = connect.split('/')[0]!.split(',')[0]!.split(':');
   const connectReq = Buffer.alloc(4 + 4 + 8 + 4 + 8 + 4 + password.length);
   let o = connectReq.writeInt32BE(connectReq.length - 4, 0);
@@ -106,6 +108,15 @@ function takeOverAndClose(connect: string, sessionId: Buffer, password: Buffer):
     sock.on('error', reject);
     sock.on('close', () => resolve());
   });
+}
+
+/**
+ * What SIGSTOP does to this process, as far as its ZooKeeper clients can tell: no timer, no I/O,
+ * nothing runs for `ms`, while the kernel keeps buffering what the server sends and the server
+ * keeps its own clock (and expires sessions it stops hearing from).
+ */
+export function freezeEventLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export async function waitUntil(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
