@@ -6,6 +6,11 @@
  * - Everything that reads or changes the view (writes, watch refreshes, session replacement)
  *   runs one task at a time on `chain`, so a refresh never applies a read older than a write
  *   made before it. Events are emitted after the view shows them.
+ * - No task can stay pending, so the chain always moves on: a task awaits only ZkSession calls
+ *   and opens (each settles within its bound, see zk-session.ts), session closes (bounded) and
+ *   backoff waits (cut short by close()). Hence close() resolves within connectionTimeoutMs.
+ * - After an expiry the store replaces the session until it has one with a full re-read, or is
+ *   closed; only then does it announce session/connected.
  * - Controller writes are one multi-op led by a version check of /controller_epoch: with a stale
  *   fence ZooKeeper applies none of it (ControllerMovedError). Batches of more than
  *   MAX_OPS_PER_MULTI partition states are split, each part atomic.
@@ -13,7 +18,6 @@
  *   after a session expiry the broker registers again itself, on session/connected.
  */
 import {
-  BrokerIdInUseError,
   type BrokerRegistration,
   type BrokerRegistrationInput,
   type ClusterMetadataStore,
@@ -29,18 +33,15 @@ import {
 import { MetadataView, assignmentWithAdded, brokerConfigKey, topicExists, unknownTopic, type PartitionMap } from '../metadata-view';
 import {
   BrokerIdZNode,
-  BrokerSequenceIdZNode,
-  ConfigEntityChangeNotificationSequenceZNode as ChangeSeq,
-  ConfigEntityZNode,
   ControllerZNode,
   DeleteTopicsTopicZNode,
   INTERNAL_TOPICS,
   TopicZNode,
-  type ConfigEntityType,
 } from './znodes';
-import { ZkCode, ZkError, ZkSession, isZkError, type ZkOp, type ZkSessionEvent, type ZkWatchEvent } from './zk-session';
+import { ZkCode, ZkSession, isZkError, type ZkSessionEvent, type ZkWatchEvent } from './zk-session';
 import { ZkViewSync, refreshKeyOf, type RefreshKey } from './zk-view-sync';
 import { deleteTopicZnodes, electController, fencedMulti, readPartitionStates, writePartitionStates } from './zk-controller-writes';
+import { changeEntityConfig, createBrokerZnode, createTopicZnodes, nextBrokerSequence } from './zk-broker-writes';
 
 type LogFn = (objOrMsg: unknown, msg?: string) => void;
 export interface ZkStoreLogger {
@@ -62,7 +63,11 @@ const RETRIES = 5;
 
 export class ZkMetadataStore implements ClusterMetadataStore {
   private readonly view = new MetadataView();
-  private readonly sync = new ZkViewSync(this.view, () => this.zk());
+  /** The initial load in start() announces nothing; every later change of the view is announced. */
+  private readonly sync = new ZkViewSync(this.view, () => this.zk(), (events) => {
+    if (this.loaded) this.emit(events);
+  });
+  private loaded = false;
   private readonly listeners = new Set<(e: MetadataEvent) => void>();
   private readonly pendingRefreshes = new Set<RefreshKey>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -71,6 +76,8 @@ export class ZkMetadataStore implements ClusterMetadataStore {
   private generation = 0;
   private state: SessionState = 'disconnected';
   private closed = false;
+  /** Aborted by close(): cancels a session being opened and a backoff wait. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly opts: ZkMetadataStoreOptions) {}
 
@@ -79,7 +86,10 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     this.session = await this.openSession();
     this.opts.logger.info({ connect: this.opts.connect, sessionId: this.session.sessionId().toString(16) }, `connected to ZooKeeper at ${this.opts.connect}`);
     try {
-      await this.serial(() => this.sync.loadAll());
+      await this.serial(async () => {
+        await this.sync.loadAll();
+        this.loaded = true; // within the task: a refresh queued behind it announces what it changes
+      });
     } catch (e) {
       await this.close();
       throw e;
@@ -87,14 +97,23 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     this.state = 'connected';
   }
 
+  /** Ends the session; resolves within connectionTimeoutMs, even with ZooKeeper gone (see the invariants). */
   async close(): Promise<void> {
     if (this.closed) return;
+    const deadline = Date.now() + this.opts.connectionTimeoutMs;
     this.closed = true;
     this.generation++;
+    this.closing.abort();
     const s = this.session;
     this.session = undefined;
-    await s?.close();
-    await this.chain.catch(() => undefined);
+    await s?.close(); // rejects the calls a task may be waiting for
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.chain.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), Math.max(0, deadline - Date.now())))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) this.opts.logger.error({ connect: this.opts.connect }, 'a ZooKeeper store task did not end when the store closed');
   }
 
   /** The session's id and password (tests take the session over with them to expire it). */
@@ -109,26 +128,7 @@ export class ZkMetadataStore implements ClusterMetadataStore {
   // ---- brokers -----------------------------------------------------------------------------
   registerBroker(input: BrokerRegistrationInput): Promise<BrokerRegistration> {
     return this.serial(async () => {
-      const zk = this.zk();
-      const path = BrokerIdZNode.path(input.brokerId);
-      const data = BrokerIdZNode.encode(input, Date.now());
-      let brokerEpoch: bigint | undefined;
-      for (let i = 0; i < RETRIES && brokerEpoch === undefined; i++) {
-        try {
-          // As Kafka: create empty, then set the data, so the stat (czxid = broker epoch) comes back.
-          const [, set] = await zk.multi([{ op: 'create', path, data: null, mode: 'ephemeral' }, { op: 'setData', path, data, version: 0 }]);
-          brokerEpoch = set!.stat!.czxid;
-        } catch (e) {
-          if (!isZkError(e, ZkCode.NODE_EXISTS)) throw e;
-          const existing = await zk.getData(path);
-          if (!existing) continue; // went away meanwhile
-          if (existing.stat.ephemeralOwner !== zk.sessionId()) throw new BrokerIdInUseError(input.brokerId);
-          await zk.setData(path, data, -1);
-          brokerEpoch = existing.stat.czxid;
-        }
-      }
-      if (brokerEpoch === undefined) throw new Error(`could not register broker ${input.brokerId}: ${path} kept appearing and disappearing`);
-      const reg: BrokerRegistration = { ...input, brokerEpoch };
+      const reg: BrokerRegistration = { ...input, brokerEpoch: await createBrokerZnode(this.zk(), input) };
       this.emit(this.view.putBroker(reg));
       return this.view.broker(input.brokerId)!;
     });
@@ -150,15 +150,8 @@ export class ZkMetadataStore implements ClusterMetadataStore {
   }
 
   /** Kafka's generateBrokerSequenceId: the version of /brokers/seqid after an unconditional set. */
-  async nextBrokerSequence(): Promise<number> {
-    const zk = this.zk();
-    try {
-      return (await zk.setData(BrokerSequenceIdZNode.path(), Buffer.alloc(0), -1)).version;
-    } catch (e) {
-      if (!isZkError(e, ZkCode.NO_NODE)) throw e;
-      await zk.ensurePath(BrokerSequenceIdZNode.path());
-      return (await zk.setData(BrokerSequenceIdZNode.path(), Buffer.alloc(0), -1)).version;
-    }
+  nextBrokerSequence(): Promise<number> {
+    return nextBrokerSequence(this.zk());
   }
 
   // ---- controller ----------------------------------------------------------------------------
@@ -166,16 +159,12 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     return this.view.controllerId();
   }
 
-  /**
-   * Kafka's registerControllerAndIncrementControllerEpoch: /controller_epoch is created with 0
-   * when missing, then one multi creates /controller and sets the epoch + 1 conditionally on the
-   * version read. The first controller of a cluster gets epoch 1, version 1.
-   */
   /** Kafka's election (electController); the first controller of a cluster gets epoch 1, version 1. */
   tryElectController(brokerId: number): Promise<ControllerFence | null> {
     return this.serial(async () => {
       const fence = await electController(this.zk(), brokerId);
-      this.emit(fence ? this.view.setController(brokerId) : await this.sync.loadController());
+      if (fence) this.emit(this.view.setController(brokerId));
+      else await this.sync.loadController();
       return fence;
     });
   }
@@ -204,25 +193,10 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     return this.view.topicsMarkedForDeletion();
   }
 
-  /** The config znode and the topic znode in one multi (Kafka writes the config first, not atomically). */
   createTopic(t: NewTopic): Promise<TopicMetadata> {
     return this.serial(async () => {
       if (this.view.topic(t.name)) throw topicExists(t.name);
-      const zk = this.zk();
-      const cfgPath = ConfigEntityZNode.path('topics', t.name);
-      const cfg = ConfigEntityZNode.encode(t.configs);
-      const topicOp: ZkOp = { op: 'create', path: TopicZNode.path(t.name), data: TopicZNode.encode(t.name, { topicId: t.topicId, assignment: t.assignment, addingReplicas: new Map(), removingReplicas: new Map() }), mode: 'persistent' };
-      try {
-        await zk.multi([{ op: 'create', path: cfgPath, data: cfg, mode: 'persistent' }, topicOp]).catch(async (e) => {
-          // A config left by an earlier topic of that name: overwrite it.
-          if (!(e instanceof ZkError && e.failedOp === 0 && e.code === ZkCode.NODE_EXISTS)) throw e;
-          await zk.multi([{ op: 'setData', path: cfgPath, data: cfg, version: -1 }, topicOp]);
-        });
-      } catch (e) {
-        if (e instanceof ZkError && e.failedOp === 1 && e.code === ZkCode.NODE_EXISTS) throw topicExists(t.name);
-        throw e;
-      }
-      await zk.getData(TopicZNode.path(t.name), true); // arm its data watch
+      await createTopicZnodes(this.zk(), t);
       // ZooKeeper keeps no internal flag: every store derives it from the name (Kafka's Topic.isInternal).
       const topic: TopicMetadata = { ...t, addingReplicas: new Map(), removingReplicas: new Map(), isInternal: INTERNAL_TOPICS.has(t.name) };
       this.emit(this.view.putTopic(topic));
@@ -258,7 +232,7 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     return this.serial(async () => {
       const topic = this.view.topic(name);
       if (!topic) throw unknownTopic(name);
-      await this.changeEntityConfig('topics', name, configs);
+      await changeEntityConfig(this.zk(), 'topics', name, configs);
       this.emit(this.view.putTopic({ ...topic, configs }));
       return this.view.topic(name)!;
     });
@@ -305,7 +279,7 @@ export class ZkMetadataStore implements ClusterMetadataStore {
 
   setBrokerConfigs(brokerId: number | null, configs: Readonly<Record<string, string>>): Promise<void> {
     return this.serial(async () => {
-      await this.changeEntityConfig('brokers', brokerConfigKey(brokerId), configs);
+      await changeEntityConfig(this.zk(), 'brokers', brokerConfigKey(brokerId), configs);
       this.emit(this.view.setBrokerConfigs(brokerId, configs));
     });
   }
@@ -330,25 +304,10 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     return this.session;
   }
 
-  /** Kafka's changeEntityConfig: set (or create) /config/<type>/<name>, then a change notification. */
-  private async changeEntityConfig(type: ConfigEntityType, name: string, configs: Readonly<Record<string, string>>): Promise<void> {
-    const zk = this.zk();
-    const path = ConfigEntityZNode.path(type, name);
-    const data = ConfigEntityZNode.encode(configs);
-    await zk.setData(path, data, -1).catch(async (e) => {
-      if (!isZkError(e, ZkCode.NO_NODE)) throw e;
-      await zk.create(path, data, 'persistent').catch(async (e2) => {
-        if (!isZkError(e2, ZkCode.NODE_EXISTS)) throw e2;
-        await zk.setData(path, data, -1);
-      });
-    });
-    await zk.create(ChangeSeq.createPath(), ChangeSeq.encode(`${type}/${name}`), 'persistent-sequential');
-  }
-
   private async ensureChroot(): Promise<void> {
     const slash = this.opts.connect.indexOf('/');
     if (slash < 0 || slash === this.opts.connect.length - 1) return;
-    const root = await ZkSession.open(this.opts.connect.slice(0, slash), { ...this.sessionOptions(), watcher: () => undefined, onSessionEvent: () => undefined }).catch((e: Error) => {
+    const root = await ZkSession.open(this.opts.connect.slice(0, slash), { ...this.sessionOptions(), watcher: () => undefined, onSessionEvent: () => undefined }, this.closing.signal).catch((e: Error) => {
       throw new Error(e.message.replace(this.opts.connect.slice(0, slash), this.opts.connect));
     });
     try {
@@ -369,7 +328,7 @@ export class ZkMetadataStore implements ClusterMetadataStore {
       watcher: (e) => gen === this.generation && this.onWatch(e),
       onSessionEvent: (e) => gen === this.generation && this.onSessionEvent(e),
       onClientState: (state) => this.opts.logger.debug({ state, generation: gen }, `ZooKeeper client state ${state}`),
-    });
+    }, this.closing.signal);
   }
 
   private onWatch(e: ZkWatchEvent): void {
@@ -378,7 +337,7 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     this.pendingRefreshes.add(key);
     void this.serial(async () => {
       this.pendingRefreshes.delete(key);
-      this.emit(await this.sync.load(key));
+      await this.sync.load(key);
     }).catch((err) => this.logRefreshFailure(key, err));
   }
 
@@ -389,9 +348,11 @@ export class ZkMetadataStore implements ClusterMetadataStore {
       this.opts.logger.warn({ connect: this.opts.connect }, 'ZooKeeper connection lost; reconnecting');
       this.emit([{ type: 'session', state: 'disconnected' }]);
     } else if (e === 'connected' && this.state === 'disconnected') {
-      // Same session: watches were re-set by the client; re-read anyway, then announce.
+      // Same session: watches were re-set by the client; re-read anyway, then announce (unless it expired meanwhile).
+      const session = this.session;
       void this.serial(async () => {
-        this.emit(await this.sync.loadAll());
+        await this.sync.loadAll();
+        if (this.session !== session || this.state !== 'disconnected') return;
         this.state = 'connected';
         this.emit([{ type: 'session', state: 'connected' }]);
       }).catch((err) => this.logRefreshFailure('reconnect', err));
@@ -399,30 +360,54 @@ export class ZkMetadataStore implements ClusterMetadataStore {
       this.state = 'expired';
       this.opts.logger.warn({ connect: this.opts.connect }, 'ZooKeeper session expired: ephemeral znodes are gone; opening a new session');
       this.emit([{ type: 'session', state: 'expired' }]);
-      void this.serial(() => this.replaceSession()).catch((err) => this.opts.logger.error({ err }, 'could not open a new ZooKeeper session'));
+      void this.serial(() => this.replaceSession());
     }
   }
 
-  /** After an expiry: a new session (retried until it works or the store closes), a full re-read, then session/connected. */
+  /**
+   * After an expiry: a new session and a full re-read on it (which re-arms every watch), then
+   * session/connected. An attempt that fails (no session within connectionTimeoutMs, or the
+   * re-read failed) closes its session and is retried after a backoff (100 ms doubling up to
+   * 2 s), until one succeeds or the store is closed. Never throws.
+   */
   private async replaceSession(): Promise<void> {
-    await this.session?.close();
+    const old = this.session;
     this.session = undefined;
-    while (!this.closed) {
+    await old?.close();
+    for (let attempt = 0; !this.closed; attempt++) {
+      let s: ZkSession | undefined;
       try {
-        const s = await this.openSession();
-        if (this.closed) return void (await s.close());
-        this.session = s;
-        break;
+        s = await this.openSession();
+        if (!this.closed) {
+          this.session = s;
+          await this.sync.loadAll();
+          this.state = 'connected';
+          this.opts.logger.info({ sessionId: s.sessionId().toString(16) }, 'new ZooKeeper session established');
+          this.emit([{ type: 'session', state: 'connected' }]);
+          return;
+        }
       } catch (err) {
-        this.opts.logger.warn({ err }, `no new ZooKeeper session yet at ${this.opts.connect}; retrying`);
-        await new Promise((r) => setTimeout(r, 1000));
+        if (!this.closed) this.opts.logger.warn({ err, attempt }, `no new ZooKeeper session yet at ${this.opts.connect}; retrying`);
       }
+      if (this.session === s) this.session = undefined;
+      await s?.close();
+      await this.backoff(Math.min(100 * 2 ** attempt, 2000));
     }
-    if (this.closed || !this.session) return;
-    this.emit(await this.sync.loadAll());
-    this.state = 'connected';
-    this.opts.logger.info({ sessionId: this.session.sessionId().toString(16) }, 'new ZooKeeper session established');
-    this.emit([{ type: 'session', state: 'connected' }]);
+  }
+
+  /** Resolves after `ms`, or at once when the store closes. */
+  private backoff(ms: number): Promise<void> {
+    const signal = this.closing.signal;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private logRefreshFailure(what: string, err: unknown): void {

@@ -6,6 +6,16 @@
  * watch twice fires it once).
  *
  * A session, once expired, stays expired: the owner opens a new ZkSession.
+ *
+ * Invariants (the owner's task chain relies on them: nothing it awaits here can stay pending):
+ * - open() settles within connectionTimeoutMs, or at once when its signal aborts.
+ * - Every call settles: with the library's answer, or rejected with SESSION_EXPIRED once the
+ *   session expired, with CONNECTION_LOSS once it is closed, or with CONNECTION_LOSS when the
+ *   client has been disconnected for connectionTimeoutMs of the call's life (Kafka's
+ *   ZooKeeperClient waits that long for a connection). The library alone does not guarantee it:
+ *   a call it queued while disconnected is never answered if the session then expires or closes.
+ * - close() resolves within min(2000, connectionTimeoutMs / 2) ms, ZooKeeper up or not, and
+ *   leaves no socket behind.
  */
 import * as zk from 'node-zookeeper-client';
 
@@ -82,7 +92,14 @@ function sessionEvent(state: zk.State): ZkSessionEvent | null {
 
 export class ZkSession {
   private closing = false;
-  /** The library closes an expired session's socket itself and must not be closed again. */
+  private closed: Promise<void> | undefined;
+  /** Why calls are refused now (the session expired or is closed); undefined while it lives. */
+  private ended: { readonly code: number; readonly name: string } | undefined;
+  /** The calls not settled yet, each as the function that rejects it. */
+  private readonly pending = new Set<(code: number, name: string) => void>();
+  /** Since when the client has had no connection (undefined while connected). */
+  private notConnectedSince: number | undefined;
+  /** The library sends nothing more on an expired session: close() must not queue a CLOSE_SESSION, only drop the socket. */
   private expired = false;
   /** An op was answered SESSION_EXPIRED: the socket is still open and must be closed. */
   private expiredByReply = false;
@@ -103,11 +120,15 @@ export class ZkSession {
     this.onState = (state) => {
       opts.onClientState?.(state.name);
       const e = sessionEvent(state);
+      if (e) {
+        this.connected = e === 'connected';
+        this.notConnectedSince = this.connected ? undefined : (this.notConnectedSince ?? Date.now());
+      }
       if (e === 'expired') {
         this.expired = true;
         clearInterval(this.liveness);
+        this.end(ZkCode.SESSION_EXPIRED, 'SESSION_EXPIRED');
       }
-      if (e) this.connected = e === 'connected';
       this.watchReconnect(e === 'disconnected' && !this.expired && !this.closing);
       if (e && !this.closing && !this.expiredByReply && !(this.expired && e !== 'expired')) opts.onSessionEvent(e);
     };
@@ -134,13 +155,16 @@ export class ZkSession {
     if (Date.now() - this.lastReceiveMs > (2 * this.client.getSessionTimeout()) / 3) socket.destroy();
   }
 
-  /** Connects a new session; rejects when none is established within connectionTimeoutMs. */
-  static open(connectString: string, opts: ZkSessionOptions): Promise<ZkSession> {
-    const client = zk.createClient(connectString, { sessionTimeout: opts.sessionTimeoutMs, spinDelay: 200, retries: 0 });
+  /** Connects a new session; rejects when none is established within connectionTimeoutMs, or when `signal` aborts. */
+  static open(connectString: string, opts: ZkSessionOptions, signal?: AbortSignal): Promise<ZkSession> {
+    if (signal?.aborted) return Promise.reject(new Error(`cannot connect to ZooKeeper at ${connectString}: cancelled`));
+    const client = zk.createClient(connectString, { sessionTimeout: opts.sessionTimeoutMs, spinDelay: SPIN_DELAY_MS, retries: 0 });
     return new Promise((resolve, reject) => {
+      const onAbort = () => fail('cancelled');
       const done = () => {
         clearTimeout(timer);
         client.removeListener('state', onState);
+        signal?.removeEventListener('abort', onAbort);
       };
       const fail = (why: string) => {
         done();
@@ -158,6 +182,7 @@ export class ZkSession {
       };
       const timer = setTimeout(() => fail(`no session within ${opts.connectionTimeoutMs} ms (zookeeper.connection.timeout.ms)`), opts.connectionTimeoutMs);
       client.on('state', onState);
+      signal?.addEventListener('abort', onAbort, { once: true });
       client.connect();
     });
   }
@@ -190,51 +215,44 @@ export class ZkSession {
   }
 
   getData(path: string, watch = false): Promise<{ data: Buffer | undefined; stat: ZkStat } | null> {
-    return new Promise((resolve, reject) =>
+    return this.call('getData', path, (ok, fail) =>
       this.client.getData(path, watch ? this.watch : undefined, (err, data, stat) => {
-        if (err?.code === zk.Exception.NO_NODE) resolve(null);
-        else if (err) reject(this.failure(err, 'getData', path));
-        else resolve({ data: data ?? undefined, stat: toStat(stat) });
+        if (err?.code === zk.Exception.NO_NODE) ok(null);
+        else if (err) fail(new ZkError(err.code, 'getData', path, err.name));
+        else ok({ data: data ?? undefined, stat: toStat(stat) });
       }),
     );
   }
 
   getChildren(path: string, watch = false): Promise<string[] | null> {
-    return new Promise((resolve, reject) =>
+    return this.call('getChildren', path, (ok, fail) =>
       this.client.getChildren(path, watch ? this.watch : undefined, (err, children) => {
-        if (err?.code === zk.Exception.NO_NODE) resolve(null);
-        else if (err) reject(this.failure(err, 'getChildren', path));
-        else resolve(children);
+        if (err?.code === zk.Exception.NO_NODE) ok(null);
+        else if (err) fail(new ZkError(err.code, 'getChildren', path, err.name));
+        else ok(children);
       }),
     );
   }
 
   /** The znode's stat or null; with `watch`, fires on its creation, change or deletion. */
   exists(path: string, watch = false): Promise<ZkStat | null> {
-    return new Promise((resolve, reject) =>
-      this.client.exists(path, watch ? this.watch : undefined, (err, stat) => {
-        if (err) reject(this.failure(err, 'exists', path));
-        else resolve(stat ? toStat(stat) : null);
-      }),
+    return this.call('exists', path, (ok, fail) =>
+      this.client.exists(path, watch ? this.watch : undefined, (err, stat) => (err ? fail(new ZkError(err.code, 'exists', path, err.name)) : ok(stat ? toStat(stat) : null))),
     );
   }
 
   /** Creates a znode; resolves with its path (with the sequence number for a sequential one). */
   create(path: string, data: Buffer | null, mode: 'persistent' | 'ephemeral' | 'persistent-sequential'): Promise<string> {
     const m = mode === 'persistent' ? zk.CreateMode.PERSISTENT : mode === 'ephemeral' ? zk.CreateMode.EPHEMERAL : zk.CreateMode.PERSISTENT_SEQUENTIAL;
-    return new Promise((resolve, reject) =>
-      this.client.create(path, data, m, (err, created) => (err ? reject(this.failure(err, 'create', path)) : resolve(created))),
-    );
+    return this.call('create', path, (ok, fail) => this.client.create(path, data, m, (err, created) => (err ? fail(new ZkError(err.code, 'create', path, err.name)) : ok(created))));
   }
 
   setData(path: string, data: Buffer, version: number): Promise<ZkStat> {
-    return new Promise((resolve, reject) =>
-      this.client.setData(path, data, version, (err, stat) => (err ? reject(this.failure(err, 'setData', path)) : resolve(toStat(stat)))),
-    );
+    return this.call('setData', path, (ok, fail) => this.client.setData(path, data, version, (err, stat) => (err ? fail(new ZkError(err.code, 'setData', path, err.name)) : ok(toStat(stat)))));
   }
 
   delete(path: string, version: number): Promise<void> {
-    return new Promise((resolve, reject) => this.client.remove(path, version, (err) => (err ? reject(this.failure(err, 'delete', path)) : resolve())));
+    return this.call('delete', path, (ok, fail) => this.client.remove(path, version, (err) => (err ? fail(new ZkError(err.code, 'delete', path, err.name)) : ok(undefined))));
   }
 
   /** Creates the persistent path and its missing parents (empty data); an existing one is fine. */
@@ -261,61 +279,118 @@ export class ZkSession {
       } else if (o.op === 'setData') tx.ops.push({ type: OP_CODE.setData, path: o.path, data: o.data, version: o.version });
       else tx.ops.push({ type: OP_CODE[o.op], path: o.path, version: o.version });
     }
-    return new Promise((resolve, reject) =>
+    const paths = ops.map((o) => o.path).join(',');
+    return this.call('multi', paths, (ok, fail) =>
       tx.commit((err, results) => {
-        if (!err) return resolve(results.map((r) => (r.stat ? { stat: toStat(r.stat) } : {})));
+        if (!err) return ok(results.map((r) => (r.stat ? { stat: toStat(r.stat) } : {})));
         const failedOp = results ? results.findIndex((r) => r.err !== undefined && r.err !== 0 && r.err !== RUNTIME_INCONSISTENCY) : -1;
         const failed = ops[failedOp];
-        this.noticeExpiry(err.code);
-        reject(new ZkError(err.code, failed ? `multi (${failed.op})` : 'multi', failed?.path ?? ops.map((o) => o.path).join(','), err.name, failedOp));
+        fail(new ZkError(err.code, failed ? `multi (${failed.op})` : 'multi', failed?.path ?? paths, err.name, failedOp));
       }),
     );
   }
 
-  private failure(e: zk.Exception, op: string, path: string): ZkError {
-    this.noticeExpiry(e.code);
-    return new ZkError(e.code, op, path, e.name);
+  /** Runs one library call under the invariant of the header: it settles, whatever the library does. */
+  private call<T>(op: string, path: string, send: (ok: (v: T) => void, fail: (e: ZkError) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.ended) return reject(new ZkError(this.ended.code, op, path, this.ended.name));
+      const issuedAt = Date.now();
+      const limit = this.opts.connectionTimeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (f: () => void) => {
+        if (!this.pending.delete(abort)) return; // already settled (a late answer after an abort)
+        clearTimeout(timer);
+        f();
+      };
+      const abort = (code: number, name: string) => settle(() => reject(new ZkError(code, op, path, name)));
+      const watchdog = () => {
+        const since = this.notConnectedSince;
+        const waited = since === undefined ? 0 : Date.now() - Math.max(since, issuedAt);
+        if (waited >= limit) return abort(ZkCode.CONNECTION_LOSS, 'CONNECTION_LOSS');
+        timer = setTimeout(watchdog, limit - waited);
+      };
+      this.pending.add(abort);
+      watchdog();
+      try {
+        send(
+          (v) => settle(() => resolve(v)),
+          (e) => {
+            settle(() => reject(e));
+            if (e.code === ZkCode.SESSION_EXPIRED) this.noticeExpiry();
+          },
+        );
+      } catch (e) {
+        settle(() => reject(e)); // the library validates arguments by throwing (an invalid path)
+      }
+    });
+  }
+
+  /** From now on every call, pending or new, is rejected with `code`. */
+  private end(code: number, name: string): void {
+    this.ended ??= { code, name };
+    for (const abort of [...this.pending]) abort(this.ended.code, this.ended.name);
   }
 
   /**
    * A reply can say the session expired while the library still counts itself connected (the
    * session was closed by another client that took it over): that is an expiry too.
    */
-  private noticeExpiry(code: number): void {
-    if (code !== zk.Exception.SESSION_EXPIRED || this.expired || this.expiredByReply || this.closing) return;
+  private noticeExpiry(): void {
+    if (this.expired || this.expiredByReply || this.closing) return;
     this.expiredByReply = true;
+    this.end(ZkCode.SESSION_EXPIRED, 'SESSION_EXPIRED');
     this.opts.onSessionEvent('expired');
   }
 
-  /** Ends the session (its ephemeral znodes go at once); resolves when ZooKeeper closed it. */
-  async close(): Promise<void> {
-    if (this.closing) return;
+  /**
+   * Ends the session (its ephemeral znodes go at once) and rejects the calls still pending;
+   * resolves when ZooKeeper confirmed the close or after min(2000, connectionTimeoutMs / 2) ms,
+   * when the socket is dropped (the server then expires the session by itself).
+   */
+  close(): Promise<void> {
+    this.closed ??= this.doClose();
+    return this.closed;
+  }
+
+  private async doClose(): Promise<void> {
     this.closing = true;
     clearInterval(this.liveness);
     this.watchReconnect(false);
-    if (this.expired) return;
-    if (!this.connected) return closeUnconnected(this.client);
-    const closed = new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, 2000);
-      const onState = (state: zk.State) => state.code === DISCONNECTED && finish();
-      function finish() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.client.on('state', onState);
-    });
-    this.client.close();
-    await closed;
+    this.end(ZkCode.CONNECTION_LOSS, 'CONNECTION_LOSS');
     this.client.removeListener('state', this.onState);
+    // Expired: the library sends nothing more; its socket may still be open if the server did not close it.
+    if (this.expired) return closeSocket(this.client);
+    if (!this.connected) return closeUnconnected(this.client);
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.client.removeListener('state', onState);
+        resolve();
+      };
+      const timer = setTimeout(finish, Math.min(2000, this.opts.connectionTimeoutMs / 2));
+      const onState = (state: zk.State) => state.code === DISCONNECTED && finish();
+      this.client.on('state', onState);
+      this.client.close();
+    });
+    closeSocket(this.client);
   }
 }
 
+const SPIN_DELAY_MS = 200;
+
 /**
  * Closes a client that has no session right now. The library's close() alone would read a late
- * connect answer as a reply and throw from its socket handler, so the socket goes too.
+ * connect answer as a reply and throw from its socket handler, so the socket goes too; a
+ * reconnection it had scheduled (within its spin delay) opens one more socket, dropped later.
  */
 function closeUnconnected(client: zk.Client): void {
   client.close();
+  closeSocket(client);
+  setTimeout(() => closeSocket(client), 2 * SPIN_DELAY_MS).unref();
+}
+
+/** Drops the library's socket; in the library's CLOSING, SESSION_EXPIRED or CLOSED state it does not reconnect. */
+function closeSocket(client: zk.Client): void {
   client.connectionManager?.socket?.destroy();
 }
 

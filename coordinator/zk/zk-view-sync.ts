@@ -1,9 +1,10 @@
 /**
  * ZkViewSync: reads ZooKeeper into the ZooKeeper store's MetadataView and arms the watches that
  * keep it current: children of /brokers/ids, /brokers/topics, /admin/delete_topics and
- * /config/changes, data of /controller and of each topic znode. Each load returns the events of
- * what changed in the view; the store runs loads one at a time (its task chain) and announces
- * the events after the view shows them.
+ * /config/changes, data of /controller and of each topic znode. The store runs loads one at a
+ * time (its task chain). Every change a load makes to the view is announced (`emit`) as soon as
+ * the view shows it, so a load that fails half-way (the session ended under it) has announced
+ * all it changed, and the next load, which finds no difference there, loses no event.
  *
  * Config changes reach other stores through /config/changes: each config_change_<seq> names an
  * entity, which is re-read; notifications older than 15 minutes are deleted, as Kafka does.
@@ -50,22 +51,26 @@ export class ZkViewSync {
   constructor(
     private readonly view: MetadataView,
     private readonly session: () => ZkSession,
+    private readonly emit: (events: readonly MetadataEvent[]) => void,
   ) {}
 
   /** Creates the persistent paths and the cluster id, then reads everything and arms every watch. */
-  async loadAll(): Promise<MetadataEvent[]> {
+  async loadAll(): Promise<void> {
     const zk = this.session();
     for (const p of PERSISTENT_ZK_PATHS) await zk.ensurePath(p);
     this.view.clusterId = await this.createOrGetClusterId();
     // Changes first: a notification newer than what is read below is processed again later.
     const children = (await zk.getChildren(ConfigEntityChangeNotificationZNode.path(), true)) ?? [];
     this.lastConfigChange = Math.max(-1, ...children.map((c) => ChangeSeq.sequenceNumber(c) ?? -1));
-    const events = [...(await this.loadBrokerConfigs()), ...(await this.loadBrokers()), ...(await this.loadController()), ...(await this.loadTopics(true)), ...(await this.loadMarks())];
+    await this.loadBrokerConfigs();
+    await this.loadBrokers();
+    await this.loadController();
+    await this.loadTopics(true);
+    await this.loadMarks();
     await this.purgeConfigChanges(children);
-    return events;
   }
 
-  load(key: RefreshKey): Promise<MetadataEvent[]> {
+  load(key: RefreshKey): Promise<void> {
     if (key === 'brokers') return this.loadBrokers();
     if (key === 'controller') return this.loadController();
     if (key === 'topics') return this.loadTopics(false);
@@ -91,7 +96,7 @@ export class ZkViewSync {
     }
   }
 
-  async loadBrokers(): Promise<MetadataEvent[]> {
+  async loadBrokers(): Promise<void> {
     const zk = this.session();
     const ids = ((await zk.getChildren(BrokerIdsZNode.path(), true)) ?? []).map(Number).filter(Number.isInteger);
     const regs = [];
@@ -99,33 +104,31 @@ export class ZkViewSync {
       const d = await zk.getData(BrokerIdZNode.path(id));
       if (d) regs.push({ ...BrokerIdZNode.decode(id, d.data), brokerEpoch: d.stat.czxid });
     }
-    return this.view.replaceBrokers(regs);
+    this.emit(this.view.replaceBrokers(regs));
   }
 
-  async loadController(): Promise<MetadataEvent[]> {
+  async loadController(): Promise<void> {
     const zk = this.session();
     const d = await zk.getData(ControllerZNode.path(), true);
-    if (d) return this.view.setController(ControllerZNode.decode(d.data));
+    if (d) return this.emit(this.view.setController(ControllerZNode.decode(d.data)));
     // Gone: watch for its creation (exists arms a watch on a missing znode; getData does not).
     if (await zk.exists(ControllerZNode.path(), true)) return this.loadController();
-    return this.view.setController(-1);
+    this.emit(this.view.setController(-1));
   }
 
   /** The topic list; `all` re-reads every topic (a new session must re-arm their watches). */
-  async loadTopics(all: boolean): Promise<MetadataEvent[]> {
+  async loadTopics(all: boolean): Promise<void> {
     const names = new Set((await this.session().getChildren(TopicsZNode.path(), true)) ?? []);
-    const events: MetadataEvent[] = [];
-    for (const t of this.view.topics()) if (!names.has(t.name)) events.push(...this.view.removeTopic(t.name));
-    for (const name of names) if (all || !this.view.topic(name)) events.push(...(await this.loadTopic(name)));
-    return events;
+    for (const t of this.view.topics()) if (!names.has(t.name)) this.emit(this.view.removeTopic(t.name));
+    for (const name of names) if (all || !this.view.topic(name)) await this.loadTopic(name);
   }
 
   /** One topic znode (watched) and its config. A topic written without an id gets one, as Kafka's controller does. */
-  async loadTopic(name: string): Promise<MetadataEvent[]> {
+  async loadTopic(name: string): Promise<void> {
     const zk = this.session();
     const path = TopicZNode.path(name);
     const d = await zk.getData(path, true);
-    if (!d) return this.view.removeTopic(name);
+    if (!d) return this.emit(this.view.removeTopic(name));
     const data = TopicZNode.decode(name, d.data);
     if (data.topicId === null) {
       try {
@@ -136,19 +139,17 @@ export class ZkViewSync {
       return this.loadTopic(name);
     }
     const topic: TopicMetadata = { name, topicId: data.topicId, assignment: data.assignment, addingReplicas: data.addingReplicas, removingReplicas: data.removingReplicas, configs: await this.readConfig('topics', name), isInternal: INTERNAL_TOPICS.has(name) };
-    return this.view.putTopic(topic);
+    this.emit(this.view.putTopic(topic));
   }
 
-  async loadMarks(): Promise<MetadataEvent[]> {
-    return this.view.setMarks((await this.session().getChildren(DeleteTopicsZNode.path(), true)) ?? []);
+  async loadMarks(): Promise<void> {
+    this.emit(this.view.setMarks((await this.session().getChildren(DeleteTopicsZNode.path(), true)) ?? []));
   }
 
-  private async loadBrokerConfigs(): Promise<MetadataEvent[]> {
+  private async loadBrokerConfigs(): Promise<void> {
     const names = (await this.session().getChildren(ConfigEntityTypeZNode.path('brokers'))) ?? [];
-    const events: MetadataEvent[] = [];
-    for (const key of this.view.brokerConfigKeys()) if (!names.includes(key)) events.push(...this.view.setBrokerConfigs(brokerIdOfConfigKey(key), {}));
-    for (const n of names) events.push(...(await this.reloadEntity(`brokers/${n}`)));
-    return events;
+    for (const key of this.view.brokerConfigKeys()) if (!names.includes(key)) this.emit(this.view.setBrokerConfigs(brokerIdOfConfigKey(key), {}));
+    for (const n of names) await this.reloadEntity(`brokers/${n}`);
   }
 
   private async readConfig(type: 'topics' | 'brokers', name: string): Promise<Record<string, string>> {
@@ -158,36 +159,33 @@ export class ZkViewSync {
   }
 
   /** Re-reads the entity a change notification names (`topics/<t>`, `brokers/<id>|<default>`). */
-  private async reloadEntity(entityPath: string): Promise<MetadataEvent[]> {
+  private async reloadEntity(entityPath: string): Promise<void> {
     const slash = entityPath.indexOf('/');
     const type = entityPath.slice(0, slash);
     const name = entityPath.slice(slash + 1);
     if (type === 'topics') {
       const topic = this.view.topic(name);
-      return topic ? this.view.putTopic({ ...topic, configs: await this.readConfig('topics', name) }) : [];
+      if (topic) this.emit(this.view.putTopic({ ...topic, configs: await this.readConfig('topics', name) }));
+    } else if (type === 'brokers' && (name === '<default>' || /^\d+$/.test(name))) {
+      this.emit(this.view.setBrokerConfigs(brokerIdOfConfigKey(name), await this.readConfig('brokers', name)));
     }
-    if (type === 'brokers' && (name === '<default>' || /^\d+$/.test(name))) {
-      return this.view.setBrokerConfigs(brokerIdOfConfigKey(name), await this.readConfig('brokers', name));
-    }
-    return []; // users, clients, ips: not kept by this store
+    // users, clients, ips: not kept by this store
   }
 
-  private async processConfigChanges(): Promise<MetadataEvent[]> {
+  private async processConfigChanges(): Promise<void> {
     const zk = this.session();
     const children = (await zk.getChildren(ConfigEntityChangeNotificationZNode.path(), true)) ?? [];
     const fresh = children
       .map((c) => ({ child: c, seq: ChangeSeq.sequenceNumber(c) }))
       .filter((c): c is { child: string; seq: number } => c.seq !== null && c.seq > this.lastConfigChange)
       .sort((a, b) => a.seq - b.seq);
-    const events: MetadataEvent[] = [];
     for (const { child, seq } of fresh) {
       const path = `${ConfigEntityChangeNotificationZNode.path()}/${child}`;
       const d = await zk.getData(path);
-      if (d) events.push(...(await this.reloadEntity(ChangeSeq.decode(path, d.data))));
+      if (d) await this.reloadEntity(ChangeSeq.decode(path, d.data));
       this.lastConfigChange = seq;
     }
     if (fresh.length > 0) await this.purgeConfigChanges(children);
-    return events;
   }
 
   private async purgeConfigChanges(children: readonly string[]): Promise<void> {
