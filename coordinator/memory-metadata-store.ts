@@ -23,7 +23,8 @@ import {
   type PartitionStateWriteResult,
   type TopicMetadata,
 } from './metadata-store';
-import { MetadataView, assignmentWithAdded, freezeTopic, topicExists, unknownTopic, type PartitionMap } from './metadata-view';
+import { ViewBackedStore } from './view-backed-store';
+import { assignmentWithAdded, freezeTopic, topicExists, unknownTopic, type PartitionMap } from './metadata-view';
 
 /** A random UUID in Kafka's 22-char base64url form (never the zero or reserved ids). */
 export function randomUuid(): string {
@@ -61,17 +62,16 @@ export interface MetadataSnapshot {
 
 type Change<R> = () => { result: R; events: MetadataEvent[] };
 
-export class MemoryMetadataStore implements ClusterMetadataStore {
-  protected readonly view = new MetadataView();
+export class MemoryMetadataStore extends ViewBackedStore implements ClusterMetadataStore {
   protected readonly states = new Map<string, PartitionState>();
   protected controllerEpoch = 0;
   protected epochVersion = 0;
   protected lastBrokerEpoch = 0n;
   protected brokerSequence = 0;
-  private readonly listeners = new Set<(e: MetadataEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(clusterId?: string) {
+    super();
     this.view.clusterId = clusterId ?? randomUuid();
   }
 
@@ -87,9 +87,6 @@ export class MemoryMetadataStore implements ClusterMetadataStore {
   /** Hook for persistence; runs inside the write chain after each write's in-memory change. */
   protected async afterWrite(): Promise<void> {}
 
-  clusterId(): string {
-    return this.view.clusterId;
-  }
 
   // ---- brokers ---------------------------------------------------------------------------
   registerBroker(input: BrokerRegistrationInput): Promise<BrokerRegistration> {
@@ -106,9 +103,6 @@ export class MemoryMetadataStore implements ClusterMetadataStore {
     return this.write(() => ({ result: undefined, events: this.view.removeBroker(brokerId) }), false);
   }
 
-  liveBrokers(): readonly BrokerRegistration[] {
-    return this.view.liveBrokers();
-  }
 
   nextBrokerSequence(): Promise<number> {
     return this.write(() => ({ result: ++this.brokerSequence, events: [] }));
@@ -129,9 +123,6 @@ export class MemoryMetadataStore implements ClusterMetadataStore {
   }
 
   // ---- controller --------------------------------------------------------------------------
-  controllerId(): number {
-    return this.view.controllerId();
-  }
 
   tryElectController(brokerId: number): Promise<ControllerFence | null> {
     return this.write(() => {
@@ -147,18 +138,6 @@ export class MemoryMetadataStore implements ClusterMetadataStore {
   }
 
   // ---- topics --------------------------------------------------------------------------------
-  topics(): readonly TopicMetadata[] {
-    return this.view.topics();
-  }
-  topic(name: string): TopicMetadata | undefined {
-    return this.view.topic(name);
-  }
-  topicById(topicId: string): TopicMetadata | undefined {
-    return this.view.topicById(topicId);
-  }
-  topicsMarkedForDeletion(): readonly string[] {
-    return this.view.topicsMarkedForDeletion();
-  }
 
   createTopic(t: NewTopic): Promise<TopicMetadata> {
     return this.write(() => {
@@ -203,9 +182,6 @@ export class MemoryMetadataStore implements ClusterMetadataStore {
   }
 
   // ---- configs -------------------------------------------------------------------------------
-  brokerConfigs(brokerId: number | null): Readonly<Record<string, string>> {
-    return this.view.brokerConfigs(brokerId);
-  }
 
   setBrokerConfigs(brokerId: number | null, configs: Readonly<Record<string, string>>): Promise<void> {
     return this.write(() => ({ result: undefined, events: this.view.setBrokerConfigs(brokerId, configs) }));
@@ -237,10 +213,6 @@ export class MemoryMetadataStore implements ClusterMetadataStore {
     });
   }
 
-  onChange(listener: (e: MetadataEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
 
   // ---- persistence ---------------------------------------------------------------------------
   /** The persistent part of the state (registrations and /controller are ephemeral). */
@@ -308,16 +280,13 @@ export class MemoryMetadataStore implements ClusterMetadataStore {
     const run = this.chain.then(async () => {
       const { result, events } = change();
       if (persists) await this.afterWrite();
-      for (const e of events) this.emit(e);
+      this.emit(events);
       return result;
     });
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private emit(e: MetadataEvent): void {
-    for (const l of this.listeners) l(e);
-  }
 }
 
 function stateKey(topic: string, partition: number): string {

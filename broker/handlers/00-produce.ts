@@ -102,14 +102,14 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const results = await pending;
     if (req.acks === 0) return NO_RESPONSE;
     const resp: ProduceResponse = { ...defaultProduceResponse(), responses: [] };
-    const hints = ctx.apiVersion >= 10 ? new LeaderHints(ctx) : undefined;
+    let hints: LeaderHints | undefined; // built only when a partition needs a hint (v10+)
     let i = 0;
     for (const t of req.topicData) {
       resp.responses.push({
         name: t.name,
         partitionResponses: t.partitionData.map((p) => {
           const r = partitionResponse(p.index, results[i++]!);
-          if (hints && wantsLeaderHint(r.errorCode)) r.currentLeader = hints.hint(t.name, p.index);
+          if (ctx.apiVersion >= 10 && wantsLeaderHint(r.errorCode)) r.currentLeader = (hints ??= new LeaderHints(ctx)).hint(t.name, p.index);
           return r;
         }),
       });

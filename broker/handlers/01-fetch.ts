@@ -204,7 +204,7 @@ function changed(o: ReadOutcome): boolean {
 }
 
 function buildResponse(ctx: HandlerContext, outcomes: readonly ReadOutcome[], sessionId: number, incremental: boolean): FetchResponse {
-  const hints = ctx.apiVersion >= 12 ? new LeaderHints(ctx) : undefined;
+  let hints: LeaderHints | undefined; // built only when a partition needs a hint (v12+)
   const topics: FetchableTopicResponse[] = [];
   let current: FetchableTopicResponse | undefined;
   for (const o of outcomes) {
@@ -219,7 +219,7 @@ function buildResponse(ctx: HandlerContext, outcomes: readonly ReadOutcome[], se
       current = { topic: topicName, topicId, partitions: [] };
       topics.push(current);
     }
-    if (hints && wantsLeaderHint(o.data.errorCode)) o.data.currentLeader = hints.hint(o.sp.topic, o.sp.partition);
+    if (ctx.apiVersion >= 12 && wantsLeaderHint(o.data.errorCode)) o.data.currentLeader = (hints ??= new LeaderHints(ctx)).hint(o.sp.topic, o.sp.partition);
     current.partitions.push(o.data);
   }
   return { ...defaultFetchResponse(), errorCode: ErrorCode.NONE, sessionId, responses: topics, nodeEndpoints: hints && ctx.apiVersion >= 16 ? hints.endpoints() : [] };

@@ -70,9 +70,6 @@ export class MetadataCache {
   get controllerId(): number {
     return this.controller;
   }
-  get controllerEpoch(): number {
-    return this.controllerEpochSeen;
-  }
 
   /** Applies an UpdateMetadata request from the controller (v5+: topic states). */
   update(req: UpdateMetadataRequest): void {

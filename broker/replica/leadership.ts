@@ -18,6 +18,7 @@ import { ErrorCode, errorCodeOf } from '../../protocol/errors';
 import type { Clock } from '../../storage/clock';
 import type { LogConfig } from '../../storage/log-config';
 import type { FollowerReplica } from '../../replication/follower-replica';
+import type { LeaderBroker } from '../../replication/types';
 import type { Logger } from '../logger';
 import type { Partition } from './partition';
 import { partitionKey, type ReplicaManager } from './replica-manager';
@@ -41,15 +42,9 @@ export interface StopReplicaPartition {
   readonly deletePartition: boolean;
 }
 
-export interface LeaderEndpoint {
-  readonly brokerId: number;
-  readonly host: string;
-  readonly port: number;
-}
-
 /** The replica fetchers (replication/replica-fetcher-manager.ts). */
 export interface FollowerFetchers {
-  addFetcherForPartitions(entries: { replica: FollowerReplica; leader: LeaderEndpoint }[]): void;
+  addFetcherForPartitions(entries: { replica: FollowerReplica; leader: LeaderBroker }[]): void;
   /** After it resolves no append or truncation for these partitions runs or will start. */
   removeFetcherForPartitions(parts: { topic: string; partition: number }[]): Promise<void>;
   shutdown(): Promise<void>;
@@ -97,7 +92,7 @@ export class ReplicaLeadership {
     return ErrorCode.NONE;
   }
 
-  becomeLeaderOrFollower(fence: RequestFence, states: readonly LeaderAndIsrPartition[], liveLeaders: readonly LeaderEndpoint[]): Promise<{ errorCode: ErrorCode; errors: Map<string, ErrorCode> }> {
+  becomeLeaderOrFollower(fence: RequestFence, states: readonly LeaderAndIsrPartition[], liveLeaders: readonly LeaderBroker[]): Promise<{ errorCode: ErrorCode; errors: Map<string, ErrorCode> }> {
     return this.serially(async () => {
       const errors = new Map<string, ErrorCode>();
       const top = this.checkFence(fence);
@@ -145,7 +140,7 @@ export class ReplicaLeadership {
     }
   }
 
-  private async makeFollowers(list: readonly [Partition, LeaderAndIsrPartition][], liveLeaders: readonly LeaderEndpoint[]): Promise<void> {
+  private async makeFollowers(list: readonly [Partition, LeaderAndIsrPartition][], liveLeaders: readonly LeaderBroker[]): Promise<void> {
     if (list.length === 0) return;
     const changed: Partition[] = [];
     for (const [p, s] of list) {
@@ -157,7 +152,7 @@ export class ReplicaLeadership {
     if (changed.length === 0) return;
     await this.fetchers.removeFetcherForPartitions(changed.map((p) => ({ topic: p.topic, partition: p.partition })));
     await Promise.all(changed.map((p) => p.settle().catch(() => undefined)));
-    const entries: { replica: FollowerReplica; leader: LeaderEndpoint }[] = [];
+    const entries: { replica: FollowerReplica; leader: LeaderBroker }[] = [];
     for (const p of changed) {
       const leader = liveLeaders.find((l) => l.brokerId === p.leaderId);
       if (leader) entries.push({ replica: p.asFollower, leader });

@@ -137,9 +137,6 @@ export class Partition {
   get lastStableOffset(): bigint {
     return this.log.highWatermark;
   }
-  followerState(brokerId: number): Readonly<FollowerState> | undefined {
-    return this.followers.get(brokerId);
-  }
 
   /** True when `s` is newer than what this replica applied (a higher leader epoch, or the same with a higher partition epoch). */
   isNewer(s: ReplicaAssignmentState): boolean {

@@ -18,6 +18,7 @@ import { DelayedFetch, DelayedProduce, readableBytes, type FetchWatch, type Prod
 import type { Logger } from '../logger';
 import { Partition, type IsolationLevel, type PartitionReadResult } from './partition';
 import { Purgatory } from './purgatory';
+import { partitionKey } from '../../replication/types';
 
 export interface AppendEntry {
   topic: string;
@@ -68,7 +69,7 @@ export interface FetchPartitionResult {
   partition: Partition | undefined;
 }
 
-export const partitionKey = (topic: string, partition: number): string => `${topic}-${partition}`;
+export { partitionKey };
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
@@ -288,10 +289,6 @@ export class ReplicaManager {
     this.fetchPurgatory.shutdown();
     this.producePurgatory.shutdown();
     await Promise.all([...this.partitions.values()].map((p) => p.settle().catch(() => undefined)));
-  }
-
-  get clockNow(): number {
-    return this.clock.now();
   }
 }
 

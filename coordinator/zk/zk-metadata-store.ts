@@ -22,7 +22,6 @@ import {
   type BrokerRegistrationInput,
   type ClusterMetadataStore,
   type ControllerFence,
-  type MetadataEvent,
   type NewTopic,
   type PartitionState,
   type PartitionStateUpdate,
@@ -30,7 +29,8 @@ import {
   type SessionState,
   type TopicMetadata,
 } from '../metadata-store';
-import { MetadataView, assignmentWithAdded, brokerConfigKey, topicExists, unknownTopic, type PartitionMap } from '../metadata-view';
+import { ViewBackedStore } from '../view-backed-store';
+import { assignmentWithAdded, brokerConfigKey, topicExists, unknownTopic, type PartitionMap } from '../metadata-view';
 import {
   BrokerIdZNode,
   ControllerZNode,
@@ -61,14 +61,12 @@ export interface ZkMetadataStoreOptions {
 
 const RETRIES = 5;
 
-export class ZkMetadataStore implements ClusterMetadataStore {
-  private readonly view = new MetadataView();
+export class ZkMetadataStore extends ViewBackedStore implements ClusterMetadataStore {
   /** The initial load in start() announces nothing; every later change of the view is announced. */
   private readonly sync = new ZkViewSync(this.view, () => this.zk(), (events) => {
     if (this.loaded) this.emit(events);
   });
   private loaded = false;
-  private readonly listeners = new Set<(e: MetadataEvent) => void>();
   private readonly pendingRefreshes = new Set<RefreshKey>();
   private chain: Promise<unknown> = Promise.resolve();
   private session: ZkSession | undefined;
@@ -79,7 +77,9 @@ export class ZkMetadataStore implements ClusterMetadataStore {
   /** Aborted by close(): cancels a session being opened and a backoff wait. */
   private readonly closing = new AbortController();
 
-  constructor(private readonly opts: ZkMetadataStoreOptions) {}
+  constructor(private readonly opts: ZkMetadataStoreOptions) {
+    super();
+  }
 
   async start(): Promise<void> {
     await this.ensureChroot();
@@ -121,9 +121,6 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     return this.zk().credentials();
   }
 
-  clusterId(): string {
-    return this.view.clusterId;
-  }
 
   // ---- brokers -----------------------------------------------------------------------------
   registerBroker(input: BrokerRegistrationInput): Promise<BrokerRegistration> {
@@ -145,9 +142,6 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     });
   }
 
-  liveBrokers(): readonly BrokerRegistration[] {
-    return this.view.liveBrokers();
-  }
 
   /** Kafka's generateBrokerSequenceId: the version of /brokers/seqid after an unconditional set. */
   nextBrokerSequence(): Promise<number> {
@@ -155,9 +149,6 @@ export class ZkMetadataStore implements ClusterMetadataStore {
   }
 
   // ---- controller ----------------------------------------------------------------------------
-  controllerId(): number {
-    return this.view.controllerId();
-  }
 
   /** Kafka's election (electController); the first controller of a cluster gets epoch 1, version 1. */
   tryElectController(brokerId: number): Promise<ControllerFence | null> {
@@ -180,18 +171,6 @@ export class ZkMetadataStore implements ClusterMetadataStore {
   }
 
   // ---- topics ----------------------------------------------------------------------------------
-  topics(): readonly TopicMetadata[] {
-    return this.view.topics();
-  }
-  topic(name: string): TopicMetadata | undefined {
-    return this.view.topic(name);
-  }
-  topicById(topicId: string): TopicMetadata | undefined {
-    return this.view.topicById(topicId);
-  }
-  topicsMarkedForDeletion(): readonly string[] {
-    return this.view.topicsMarkedForDeletion();
-  }
 
   createTopic(t: NewTopic): Promise<TopicMetadata> {
     return this.serial(async () => {
@@ -273,9 +252,6 @@ export class ZkMetadataStore implements ClusterMetadataStore {
   }
 
   // ---- configs -------------------------------------------------------------------------------
-  brokerConfigs(brokerId: number | null): Readonly<Record<string, string>> {
-    return this.view.brokerConfigs(brokerId);
-  }
 
   setBrokerConfigs(brokerId: number | null, configs: Readonly<Record<string, string>>): Promise<void> {
     return this.serial(async () => {
@@ -293,10 +269,6 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     return writePartitionStates(this.zk(), fence, updates, (u) => this.view.topic(u.topic)?.assignment.has(u.partition) ?? false);
   }
 
-  onChange(listener: (e: MetadataEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
 
   // ---- internals -------------------------------------------------------------------------------
   private zk(): ZkSession {
@@ -422,9 +394,6 @@ export class ZkMetadataStore implements ClusterMetadataStore {
     return run;
   }
 
-  private emit(events: readonly MetadataEvent[]): void {
-    for (const e of events) for (const l of this.listeners) l(e);
-  }
 }
 
 function ignoreCodes(...codes: number[]): (e: unknown) => void {
