@@ -13,6 +13,12 @@ export const TOPIC_CONFIG_DOCS: Readonly<Record<string, string>> = Object.freeze
   'compression.type':
     'The codec record batches are stored with: one of uncompressed, gzip, snappy, lz4 or zstd. ' +
     'The value "producer" stores each batch with whatever codec the producer used, without recompressing it.',
+  'compression.gzip.level':
+    'The gzip level (1 to 9, or -1 for zlib\'s default) used when the broker compresses batches with gzip because compression.type is gzip.',
+  'compression.lz4.level':
+    'The lz4 level (1 to 17) used when the broker compresses batches with lz4 because compression.type is lz4.',
+  'compression.zstd.level':
+    'The zstd level (-131072 to 22) used when the broker compresses batches with zstd because compression.type is zstd.',
   'delete.retention.ms':
     'For compacted logs, the time in milliseconds a tombstone (a record with a null value) stays readable after compaction reaches it; ' +
     'transaction markers are removed after the same delay. ' +

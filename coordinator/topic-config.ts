@@ -21,6 +21,8 @@ export interface ConfigDef {
   readonly max?: number;
   /** Allowed values for strings, or for each element of a list. */
   readonly oneOf?: readonly string[];
+  /** Numbers inside [min, max] that are still not allowed (gzip level 0), except the default. */
+  readonly except?: readonly number[];
   /** Accepted for compatibility; Gregor does not use the value. */
   readonly ignored?: boolean;
   /** Can be changed at runtime with AlterConfigs. */
@@ -47,7 +49,8 @@ export function describeAllowed(def: ConfigDef): string {
     const [lo, hi] = RANGES[def.type] ?? [-Infinity, Infinity];
     const min = def.min ?? lo;
     const max = def.max ?? hi;
-    return `${def.type === 'double' ? 'a number' : `an ${def.type}`}${Number.isFinite(min) ? ` >= ${min}` : ''}${Number.isFinite(max) && def.max !== undefined ? ` and <= ${max}` : ''}`;
+    const except = def.except?.length ? `, except ${def.except.join(', ')}` : '';
+    return `${def.type === 'double' ? 'a number' : `an ${def.type}`}${Number.isFinite(min) ? ` >= ${min}` : ''}${Number.isFinite(max) && def.max !== undefined ? ` and <= ${max}` : ''}${except}`;
   }
   return `a ${def.type}`;
 }
@@ -70,6 +73,7 @@ export function parseConfigValue(def: ConfigDef, raw: string | null): { value: C
       const [lo, hi] = RANGES[def.type]!;
       if (n < lo || n > hi) return bad();
       if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) return bad();
+      if (def.except?.includes(n)) return bad();
       return { value: n };
     }
     case 'double': {
@@ -95,6 +99,16 @@ export function parseConfigValue(def: ConfigDef, raw: string | null): { value: C
   }
 }
 
+/**
+ * KIP-390 codec levels, the same key at topic and broker level. Kafka's ranges: gzip 1-9 or -1
+ * (zlib's default), lz4 1-17, zstd -131072 to 22.
+ */
+export const COMPRESSION_LEVEL_DEFS: readonly ConfigDef[] = [
+  Object.freeze({ key: 'compression.gzip.level', type: 'int', default: '-1', min: -1, max: 9, except: [0] }),
+  Object.freeze({ key: 'compression.lz4.level', type: 'int', default: '9', min: 1, max: 17 }),
+  Object.freeze({ key: 'compression.zstd.level', type: 'int', default: '3', min: -131072, max: 22 }),
+];
+
 const t = (key: string, type: ConfigType, def: string | null, extra: Partial<ConfigDef> = {}): ConfigDef =>
   Object.freeze({ key, type, default: def, dynamic: true, ...extra });
 
@@ -102,6 +116,7 @@ const t = (key: string, type: ConfigType, def: string | null, extra: Partial<Con
 export const TOPIC_CONFIG_DEFS: readonly ConfigDef[] = [
   t('cleanup.policy', 'list', 'delete', { oneOf: ['compact', 'delete'] }),
   t('compression.type', 'string', 'producer', { oneOf: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] }),
+  ...COMPRESSION_LEVEL_DEFS.map((def) => Object.freeze({ ...def, dynamic: true })),
   t('delete.retention.ms', 'long', '86400000', { min: 0 }),
   t('file.delete.delay.ms', 'long', '60000', { min: 0 }),
   t('flush.messages', 'long', LONG_MAX_STR, { min: 1 }),
@@ -142,6 +157,9 @@ export const TOPIC_CONFIG_BY_KEY: ReadonlyMap<string, ConfigDef> = new Map(TOPIC
 export const TOPIC_SYNONYMS: Readonly<Record<string, readonly { key: string; scale?: number }[]>> = {
   'cleanup.policy': [{ key: 'log.cleanup.policy' }],
   'compression.type': [{ key: 'compression.type' }],
+  'compression.gzip.level': [{ key: 'compression.gzip.level' }],
+  'compression.lz4.level': [{ key: 'compression.lz4.level' }],
+  'compression.zstd.level': [{ key: 'compression.zstd.level' }],
   'delete.retention.ms': [{ key: 'log.cleaner.delete.retention.ms' }],
   'file.delete.delay.ms': [{ key: 'log.segment.delete.delay.ms' }],
   'flush.messages': [{ key: 'log.flush.interval.messages' }],

@@ -10,7 +10,7 @@
  * (thread pools) is accepted and described like Kafka's, with no effect here.
  */
 
-import type { ConfigDef, ConfigType } from '../../coordinator/topic-config';
+import { COMPRESSION_LEVEL_DEFS, type ConfigDef, type ConfigType } from '../../coordinator/topic-config';
 
 export type { ConfigDef, ConfigType };
 
@@ -77,6 +77,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   d('log.preallocate', 'boolean', 'false', { dynamic: true }),
   d('message.max.bytes', 'int', '1048588', { min: 0, dynamic: true }),
   d('compression.type', 'string', 'producer', { oneOf: COMPRESSION, dynamic: true }),
+  ...COMPRESSION_LEVEL_DEFS.map((def) => Object.freeze({ ...def, dynamic: true })),
   d('min.insync.replicas', 'int', '1', { min: 1, dynamic: true }),
   d('unclean.leader.election.enable', 'boolean', 'false', { dynamic: true }),
   d('auto.leader.rebalance.enable', 'boolean', 'true'),
