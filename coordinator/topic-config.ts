@@ -7,7 +7,7 @@
  * unset key comes from its broker synonym, then from Kafka's default.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors';
-import type { LogConfig } from '../storage/log-config';
+import type { CompressionTypeName, LogConfig } from '../storage/log-config';
 
 export type ConfigType = 'int' | 'short' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
 
@@ -266,6 +266,8 @@ export function typedTopicValue(resolved: readonly ResolvedConfig[], key: string
 export function toLogConfig(resolved: readonly ResolvedConfig[]): LogConfig {
   const n = (k: string): number => typedTopicValue(resolved, k) as number;
   const policy = (typedTopicValue(resolved, 'cleanup.policy') as readonly string[] | null) ?? ['delete'];
+  // Kafka 3.9: before/after.max.ms left at Long.MAX_VALUE take the deprecated difference.max.ms
+  const difference = n('message.timestamp.difference.max.ms');
   return {
     segmentBytes: n('segment.bytes'),
     segmentMs: n('segment.ms'),
@@ -280,6 +282,14 @@ export function toLogConfig(resolved: readonly ResolvedConfig[]): LogConfig {
     flushMessages: n('flush.messages'),
     flushMs: n('flush.ms'),
     messageTimestampType: typedTopicValue(resolved, 'message.timestamp.type') as 'CreateTime' | 'LogAppendTime',
+    messageTimestampBeforeMaxMs: n('message.timestamp.before.max.ms') === Number.MAX_SAFE_INTEGER ? difference : n('message.timestamp.before.max.ms'),
+    messageTimestampAfterMaxMs: n('message.timestamp.after.max.ms') === Number.MAX_SAFE_INTEGER ? difference : n('message.timestamp.after.max.ms'),
+    compressionType: typedTopicValue(resolved, 'compression.type') as CompressionTypeName,
+    compressionGzipLevel: n('compression.gzip.level'),
+    compressionLz4Level: n('compression.lz4.level'),
+    compressionZstdLevel: n('compression.zstd.level'),
+    minCompactionLagMs: n('min.compaction.lag.ms'),
+    maxCompactionLagMs: n('max.compaction.lag.ms'),
     fileDeleteDelayMs: n('file.delete.delay.ms'),
   };
 }

@@ -24,9 +24,28 @@ export interface LogConfig {
   /** flush.ms: fsync when the last flush is older than this. */
   flushMs: number;
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /**
+   * CreateTime only: how far (ms) a record's timestamp may lie before / after the broker's
+   * clock (message.timestamp.before/after.max.ms, each falling back to the legacy
+   * message.timestamp.difference.max.ms while left at Long.MAX_VALUE, as Kafka 3.9 does).
+   */
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
+  /** compression.type: 'producer' keeps the producer's codec; any other value is the stored codec. */
+  compressionType: CompressionTypeName;
+  /** compression.gzip.level (-1 = zlib's default), compression.lz4.level, compression.zstd.level (KIP-390). */
+  compressionGzipLevel: number;
+  compressionLz4Level: number;
+  compressionZstdLevel: number;
+  /** min.compaction.lag.ms: a record stays uncompacted at least this long after its append. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a record becomes eligible for compaction at most this long after its append. */
+  maxCompactionLagMs: number;
   /** file.delete.delay.ms: how long `.deleted` files linger before removal. */
   fileDeleteDelayMs: number;
 }
+
+export type CompressionTypeName = 'producer' | 'uncompressed' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 /** Kafka 3.9's defaults. Kafka's Long.MAX_VALUE "never" is Number.MAX_SAFE_INTEGER here. */
 export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
@@ -43,5 +62,13 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   flushMessages: Number.MAX_SAFE_INTEGER,
   flushMs: Number.MAX_SAFE_INTEGER,
   messageTimestampType: 'CreateTime',
+  messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
+  messageTimestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
+  compressionType: 'producer',
+  compressionGzipLevel: -1,
+  compressionLz4Level: 9,
+  compressionZstdLevel: 3,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
   fileDeleteDelayMs: 60_000,
 }) as LogConfig;
