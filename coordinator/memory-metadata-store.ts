@@ -12,6 +12,8 @@
 import { randomBytes } from 'crypto';
 import {
   ControllerMovedError,
+  PRODUCER_ID_BLOCK_SIZE,
+  type ProducerIdBlock,
   type BrokerRegistration,
   type BrokerRegistrationInput,
   type ClusterMetadataStore,
@@ -58,6 +60,8 @@ export interface MetadataSnapshot {
   lastBrokerEpoch: string;
   /** The last value of /brokers/seqid. */
   brokerSequence: number;
+  /** The last producer id reserved (decimal string; absent in snapshots older than producer ids = -1). */
+  lastProducerId?: string;
 }
 
 type Change<R> = () => { result: R; events: MetadataEvent[] };
@@ -68,6 +72,7 @@ export class MemoryMetadataStore extends ViewBackedStore implements ClusterMetad
   protected epochVersion = 0;
   protected lastBrokerEpoch = 0n;
   protected brokerSequence = 0;
+  protected lastProducerId = -1n;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(clusterId?: string) {
@@ -106,6 +111,14 @@ export class MemoryMetadataStore extends ViewBackedStore implements ClusterMetad
 
   nextBrokerSequence(): Promise<number> {
     return this.write(() => ({ result: ++this.brokerSequence, events: [] }));
+  }
+
+  allocateProducerIdBlock(brokerId: number): Promise<ProducerIdBlock> {
+    return this.write(() => {
+      const firstProducerId = this.lastProducerId + 1n;
+      this.lastProducerId += BigInt(PRODUCER_ID_BLOCK_SIZE);
+      return { result: { assignedBrokerId: brokerId, firstProducerId, size: PRODUCER_ID_BLOCK_SIZE }, events: [] };
+    });
   }
 
   /**
@@ -236,6 +249,7 @@ export class MemoryMetadataStore extends ViewBackedStore implements ClusterMetad
       controllerEpoch: { epoch: this.controllerEpoch, version: this.epochVersion },
       lastBrokerEpoch: this.lastBrokerEpoch.toString(),
       brokerSequence: this.brokerSequence,
+      lastProducerId: this.lastProducerId.toString(),
     };
   }
 
@@ -255,6 +269,7 @@ export class MemoryMetadataStore extends ViewBackedStore implements ClusterMetad
     this.epochVersion = s.controllerEpoch.version;
     this.lastBrokerEpoch = BigInt(s.lastBrokerEpoch);
     this.brokerSequence = s.brokerSequence;
+    this.lastProducerId = BigInt(s.lastProducerId ?? '-1');
   }
 
   // ---- internals -----------------------------------------------------------------------------

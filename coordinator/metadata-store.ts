@@ -150,6 +150,16 @@ export class BrokerIdInUseError extends Error {
   }
 }
 
+/** Producer ids handed out per broker at a time (Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE). */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+
+/** A range of producer ids reserved for one broker: [firstProducerId, firstProducerId + size). */
+export interface ProducerIdBlock {
+  readonly assignedBrokerId: number;
+  readonly firstProducerId: bigint;
+  readonly size: number;
+}
+
 export interface ClusterMetadataStore {
   /** Loads persisted state (or connects, creating the base znodes); must resolve before any other call. */
   start(): Promise<void>;
@@ -166,6 +176,12 @@ export interface ClusterMetadataStore {
   liveBrokers(): readonly BrokerRegistration[];
   /** The next value of /brokers/seqid (1, 2, ...): broker.id generation adds reserved.broker.max.id. */
   nextBrokerSequence(): Promise<number>;
+  /**
+   * Reserves the next PRODUCER_ID_BLOCK_SIZE producer ids for `brokerId` (ZooKeeper:
+   * /latest_producer_id_block, a conditional update). Blocks never overlap, across restarts too;
+   * the first block starts at 0.
+   */
+  allocateProducerIdBlock(brokerId: number): Promise<ProducerIdBlock>;
 
   // ---- controller ----------------------------------------------------------------------
   /** The broker id in /controller, or -1 when there is none. */

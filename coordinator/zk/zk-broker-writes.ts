@@ -3,9 +3,9 @@
  * the broker id sequence, topic creation and entity configs. Each takes the session to write on;
  * the store runs them on its task chain and updates its view after.
  */
-import { BrokerIdInUseError, type BrokerRegistrationInput, type NewTopic } from '../metadata-store';
+import { BrokerIdInUseError, PRODUCER_ID_BLOCK_SIZE, type BrokerRegistrationInput, type NewTopic, type ProducerIdBlock } from '../metadata-store';
 import { topicExists } from '../metadata-view';
-import { BrokerIdZNode, BrokerSequenceIdZNode, ConfigEntityChangeNotificationSequenceZNode as ChangeSeq, ConfigEntityZNode, TopicZNode, type ConfigEntityType } from './znodes';
+import { BrokerIdZNode, BrokerSequenceIdZNode, ProducerIdBlockZNode, ConfigEntityChangeNotificationSequenceZNode as ChangeSeq, ConfigEntityZNode, TopicZNode, type ConfigEntityType } from './znodes';
 import { ZkCode, ZkError, isZkError, type ZkOp, type ZkSession } from './zk-session';
 
 const RETRIES = 5;
@@ -39,6 +39,31 @@ export async function nextBrokerSequence(zk: ZkSession): Promise<number> {
     if (!isZkError(e, ZkCode.NO_NODE)) throw e;
     await zk.ensurePath(BrokerSequenceIdZNode.path());
     return (await zk.setData(BrokerSequenceIdZNode.path(), Buffer.alloc(0), -1)).version;
+  }
+}
+
+const LONG_MAX = 9223372036854775807n;
+
+/**
+ * Kafka's ZkProducerIdManager.getNewProducerIdBlock: the block after the one in
+ * /latest_producer_id_block, written conditionally on the znode's version (created when absent);
+ * a concurrent allocation by another broker makes it read and try again.
+ */
+export async function allocateProducerIdBlock(zk: ZkSession, brokerId: number): Promise<ProducerIdBlock> {
+  const path = ProducerIdBlockZNode.path();
+  for (let attempt = 0; ; attempt++) {
+    const current = await zk.getData(path);
+    const lastEnd = current ? ProducerIdBlockZNode.decodeBlockEnd(current.data) : null;
+    const first = lastEnd === null ? 0n : lastEnd + 1n;
+    if (first + BigInt(PRODUCER_ID_BLOCK_SIZE) - 1n > LONG_MAX) throw new Error('producer ids exhausted: the next block would pass Long.MAX_VALUE');
+    const data = ProducerIdBlockZNode.encode(brokerId, first, first + BigInt(PRODUCER_ID_BLOCK_SIZE) - 1n);
+    try {
+      if (current) await zk.setData(path, data, current.stat.version);
+      else await zk.create(path, data, 'persistent');
+      return { assignedBrokerId: brokerId, firstProducerId: first, size: PRODUCER_ID_BLOCK_SIZE };
+    } catch (e) {
+      if (!(isZkError(e, ZkCode.BAD_VERSION) || isZkError(e, ZkCode.NODE_EXISTS) || isZkError(e, ZkCode.NO_NODE)) || attempt >= 50) throw e;
+    }
   }
 }
 

@@ -26,6 +26,7 @@ import {
   type PartitionState,
   type PartitionStateUpdate,
   type PartitionStateWriteResult,
+  type ProducerIdBlock,
   type SessionState,
   type TopicMetadata,
 } from '../metadata-store';
@@ -41,7 +42,7 @@ import {
 import { ZkCode, ZkSession, isZkError, type ZkSessionEvent, type ZkWatchEvent } from './zk-session';
 import { ZkViewSync, refreshKeyOf, type RefreshKey } from './zk-view-sync';
 import { deleteTopicZnodes, electController, fencedMulti, readPartitionStates, writePartitionStates } from './zk-controller-writes';
-import { changeEntityConfig, createBrokerZnode, createTopicZnodes, nextBrokerSequence } from './zk-broker-writes';
+import { allocateProducerIdBlock, changeEntityConfig, createBrokerZnode, createTopicZnodes, nextBrokerSequence } from './zk-broker-writes';
 
 type LogFn = (objOrMsg: unknown, msg?: string) => void;
 export interface ZkStoreLogger {
@@ -146,6 +147,10 @@ export class ZkMetadataStore extends ViewBackedStore implements ClusterMetadataS
   /** Kafka's generateBrokerSequenceId: the version of /brokers/seqid after an unconditional set. */
   nextBrokerSequence(): Promise<number> {
     return nextBrokerSequence(this.zk());
+  }
+
+  allocateProducerIdBlock(brokerId: number): Promise<ProducerIdBlock> {
+    return allocateProducerIdBlock(this.zk(), brokerId);
   }
 
   // ---- controller ----------------------------------------------------------------------------

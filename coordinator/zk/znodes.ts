@@ -134,6 +134,23 @@ export const ControllerEpochZNode = {
   },
 };
 
+/**
+ * /latest_producer_id_block: the last block of producer ids handed out (Kafka's
+ * ProducerIdBlockZNode, version 1; the bounds are inclusive and written as strings).
+ */
+export const ProducerIdBlockZNode = {
+  path: () => '/latest_producer_id_block',
+  encode: (brokerId: number, blockStart: bigint, blockEnd: bigint): Buffer =>
+    utf8(writeKafkaJson(jsonObject([['version', 1], ['broker', brokerId], ['block_start', blockStart.toString()], ['block_end', blockEnd.toString()]]))),
+  /** The last id of the block; null for an empty znode (none handed out yet). */
+  decodeBlockEnd(bytes: Buffer | undefined): bigint | null {
+    if (!bytes || bytes.length === 0) return null;
+    const end = parseJson('/latest_producer_id_block', bytes)['block_end'];
+    if (typeof end !== 'string' || !/^-?\d+$/.test(end)) throw new Error('znode /latest_producer_id_block: "block_end" is not a decimal string');
+    return BigInt(end);
+  },
+};
+
 export const TopicsZNode = { path: () => '/brokers/topics' };
 
 export interface TopicZNodeData {

@@ -67,6 +67,17 @@ describe('Coordinator > LocalMetadataStore', () => {
     expect(second.brokerEpoch).toBeGreaterThan(first.brokerEpoch);
   });
 
+  it('keeps handing out new producer id blocks after a restart', async () => {
+    const file = new MemFile();
+    const a = await open(file);
+    expect((await a.allocateProducerIdBlock(1)).firstProducerId).toBe(0n);
+    expect((await a.allocateProducerIdBlock(1)).firstProducerId).toBe(1000n);
+    await a.close();
+    const b = await open(file);
+    expect((await b.allocateProducerIdBlock(1)).firstProducerId).toBe(2000n);
+    await b.close();
+  });
+
   it('upgrades a version 1 snapshot written by the first release', async () => {
     const file = new MemFile();
     file.text = JSON.stringify({

@@ -249,6 +249,13 @@ describe.each(backends)('ClusterMetadataStore contract: $name', (backend) => {
     ]);
   });
 
+  it('hands out blocks of 1000 producer ids that never overlap, starting at 0', async () => {
+    const s = await backend.create();
+    expect(await s.allocateProducerIdBlock(1)).toEqual({ assignedBrokerId: 1, firstProducerId: 0n, size: 1000 });
+    const [b, c] = await Promise.all([s.allocateProducerIdBlock(2), s.allocateProducerIdBlock(1)]);
+    expect([b.firstProducerId, c.firstProducerId].sort()).toEqual([1000n, 2000n]);
+  });
+
   it('loses its registrations and the controllership when the session expires, and registers again', async () => {
     const s = await backend.create();
     const before = await s.registerBroker({ brokerId: 1, endpoints: EP, rack: null });
@@ -293,6 +300,19 @@ describe('ZooKeeper stores on one ensemble', () => {
     await waitUntil(() => b.liveBrokers().length === 0, 5000, 'B to see broker 1 leave');
     expect(seen).toEqual([{ type: 'broker-changed', brokerId: 1 }, { type: 'broker-changed', brokerId: 1 }]);
     expect((await b.registerBroker({ brokerId: 1, endpoints: EP, rack: null })).brokerEpoch).toBeGreaterThan(reg.brokerEpoch);
+  });
+
+  it("two brokers allocating producer id blocks at once get disjoint ones, in Kafka's znode JSON", async () => {
+    const [a, b, connect] = await pair();
+    const blocks = await Promise.all([...Array(3).keys()].flatMap(() => [a.allocateProducerIdBlock(1), b.allocateProducerIdBlock(2)]));
+    expect(blocks.map((x) => x.firstProducerId).sort((x, y) => (x < y ? -1 : 1))).toEqual([0n, 1000n, 2000n, 3000n, 4000n, 5000n]);
+    const raw = await ZkSession.open(zkServer.server.connectString, { sessionTimeoutMs: 2000, connectionTimeoutMs: 5000, watcher: () => undefined, onSessionEvent: () => undefined });
+    try {
+      const data = (await raw.getData(`${connect.slice(connect.indexOf('/'))}/latest_producer_id_block`))!.data!.toString('utf8');
+      expect(data).toMatch(/^\{"version":1,"broker":[12],"block_start":"5000","block_end":"5999"\}$/);
+    } finally {
+      await raw.close();
+    }
   });
 
   it("shows one store's topics, deletion marks and config changes in the other's view and listener", async () => {
