@@ -104,7 +104,7 @@ export class TransactionIndex {
     this.entries.push(t);
     const bytes = encodeAbortedTxn(t);
     const file = this.file; // the name when queued: a later rename is queued after this write
-    void this.queue(() => fs.promises.appendFile(file, bytes));
+    this.enqueue(() => fs.promises.appendFile(file, bytes));
   }
 
   /** The aborted transactions overlapping [fetchOffset, upperBoundOffset). */
@@ -147,10 +147,15 @@ export class TransactionIndex {
     return this.queue(() => fs.promises.rm(file, { force: true }));
   }
 
-  private queue(op: () => Promise<void>): Promise<void> {
+  /** Queues a file operation; a failure is kept and reported by the next flush(). */
+  private enqueue(op: () => Promise<void>): void {
     this.writing = this.writing.then(op).catch((e: Error) => {
       this.failure ??= e;
     });
+  }
+
+  private queue(op: () => Promise<void>): Promise<void> {
+    this.enqueue(op);
     return this.flush();
   }
 }

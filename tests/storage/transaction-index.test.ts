@@ -35,6 +35,13 @@ describe('TransactionIndex (.txnindex)', () => {
     const idx = TransactionIndex.open(txnIndexFileName(dir, 0n));
     idx.append(txn(1n, 0n, 5n, 0n));
     expect(() => idx.append(txn(2n, 1n, 5n, 0n))).toThrow(/does not follow/);
+    return idx.flush();
+  });
+
+  it('reports a failed write at the next flush', async () => {
+    const idx = TransactionIndex.open(path.join(dir, 'missing-dir', '0.txnindex'));
+    idx.append(txn(1n, 0n, 5n, 0n));
+    await expect(idx.flush()).rejects.toThrow(/ENOENT/);
   });
 
   it('collects the transactions overlapping a fetch range and says when the search can stop', () => {
@@ -47,6 +54,7 @@ describe('TransactionIndex (.txnindex)', () => {
     expect(idx.collect(0n, 4n).aborted.map((t) => t.producerId)).toEqual([1n, 2n]);
     expect(idx.collect(0n, 4n).isComplete).toBe(true); // 6 >= 4: later aborts started after the range
     expect(idx.collect(10n, 25n)).toEqual({ aborted: [txn(3n, 20n, 30n, 31n)], isComplete: true });
+    return idx.flush();
   });
 
   it('truncates entries whose marker is at or above the offset, in memory and on disk; renames keep the order of writes', async () => {
