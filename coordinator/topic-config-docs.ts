@@ -32,20 +32,20 @@ export const TOPIC_CONFIG_DOCS: Readonly<Record<string, string>> = Object.freeze
     'The longest time in milliseconds a record may sit in a partition log before the log is forced to disk with fsync. ' +
     'The default (Long.MAX_VALUE) never forces a flush by time and leaves durability to replication and the operating system.',
   'follower.replication.throttled.replicas':
-    'Replicas whose follower-side fetching is limited by the broker replication throttle, as a list of partition:brokerId pairs, ' +
-    'or "*" for every replica of the topic. Empty means no throttling.',
+    'In Kafka, the replicas whose follower-side fetching is limited by the broker replication throttle, as partition:brokerId pairs or "*" for all. ' +
+    'Gregor accepts this key for compatibility but it has no effect.',
   'index.interval.bytes':
     'How many bytes of records are appended between two entries of the offset index. ' +
     'Smaller values make the index denser, so offset lookups scan less data but the index grows faster.',
   'leader.replication.throttled.replicas':
-    'Replicas whose leader-side serving of follower fetches is limited by the broker replication throttle, as a list of partition:brokerId pairs, ' +
-    'or "*" for every replica of the topic. Empty means no throttling.',
+    'In Kafka, the replicas whose leader-side serving of follower fetches is limited by the broker replication throttle, as partition:brokerId pairs or "*" for all. ' +
+    'Gregor accepts this key for compatibility but it has no effect.',
   'local.retention.bytes':
-    'With tiered storage, the largest size in bytes the locally stored segments of a partition may reach before the oldest are removed locally (they remain in remote storage). ' +
-    '-2 means the value of retention.bytes is used; the value must not exceed retention.bytes.',
+    'With tiered storage, the largest size in bytes the local segments of a partition may reach before the oldest are removed locally; -2 means retention.bytes. ' +
+    'Without tiered storage, Gregor accepts this key for compatibility but it has no effect.',
   'local.retention.ms':
-    'With tiered storage, how long in milliseconds a segment is kept on local disk before it is removed locally (it remains in remote storage). ' +
-    '-2 means the value of retention.ms is used; the value must not exceed retention.ms.',
+    'With tiered storage, how long in milliseconds a segment is kept on local disk before it is removed locally; -2 means retention.ms. ' +
+    'Without tiered storage, Gregor accepts this key for compatibility but it has no effect.',
   'max.compaction.lag.ms':
     'For compacted logs, the longest time in milliseconds a record may stay uncompacted: a segment holding older records becomes eligible for compaction regardless of the dirty ratio. ' +
     'The default (Long.MAX_VALUE) puts no bound on it.',
@@ -56,8 +56,8 @@ export const TOPIC_CONFIG_DOCS: Readonly<Record<string, string>> = Object.freeze
     'Whether the broker converts stored batches to an older record format for fetch requests from consumers that cannot read the current one. ' +
     'When false such fetches fail with UNSUPPORTED_VERSION; replication between brokers is not affected.',
   'message.format.version':
-    'Deprecated: the record format version used to write to the log. ' +
-    'Since inter.broker.protocol.version 3.0 the value is ignored and record format v2 is always written.',
+    'Deprecated: the record format version used to write to the log; since inter.broker.protocol.version 3.0 Kafka ignores it and always writes record format v2. ' +
+    'Gregor accepts this key for compatibility but it has no effect.',
   'message.timestamp.after.max.ms':
     'With message.timestamp.type=CreateTime, how far in milliseconds a record timestamp may lie ahead of the broker clock; batches beyond it are rejected. ' +
     'Not used with LogAppendTime. The default (Long.MAX_VALUE) accepts any future timestamp.',
@@ -80,10 +80,17 @@ export const TOPIC_CONFIG_DOCS: Readonly<Record<string, string>> = Object.freeze
     'The least number of in-sync replicas (leader included) that must have a record before a produce request with acks=all (-1) succeeds. ' +
     'If fewer replicas are in sync, such requests fail with NOT_ENOUGH_REPLICAS or NOT_ENOUGH_REPLICAS_AFTER_APPEND; acks=0 and acks=1 are not affected.',
   preallocate:
-    'Whether the file of a new log segment is allocated on disk at its full size when the segment is created.',
+    'Whether the file of a new log segment is allocated on disk at its full size when the segment is created. ' +
+    'Gregor accepts this key for compatibility but it has no effect.',
+  'remote.log.copy.disable':
+    'With tiered storage, whether copying segments to remote storage stops while the remote data stays readable. ' +
+    'ZooKeeper-mode Kafka refuses true, and so does Gregor; it accepts false for compatibility but it has no effect.',
+  'remote.log.delete.on.disable':
+    'With tiered storage, whether turning remote.storage.enable off deletes the remote data. ' +
+    'ZooKeeper-mode Kafka refuses true, and so does Gregor; it accepts false for compatibility but it has no effect.',
   'remote.storage.enable':
     'Whether tiered storage is used for the topic, copying closed segments to remote storage. ' +
-    'Requires remote.log.storage.system.enable on the brokers.',
+    'Gregor has no tiered storage and refuses true, as Kafka does with remote.log.storage.system.enable=false; it accepts false for compatibility but it has no effect.',
   'retention.bytes':
     'Under the "delete" cleanup policy, the size in bytes a partition may reach before its oldest segments are deleted. ' +
     'The limit is per partition, not per topic; -1 means no size limit.',
@@ -97,7 +104,8 @@ export const TOPIC_CONFIG_DOCS: Readonly<Record<string, string>> = Object.freeze
     'The size in bytes to which the offset index and time index files of each new segment are preallocated. ' +
     'A full index also closes the segment, so this rarely needs changing.',
   'segment.jitter.ms':
-    'The most, in milliseconds, subtracted at random from segment.ms for each segment, so that many partitions do not roll their segments at the same moment. 0 means no jitter.',
+    'The most, in milliseconds, subtracted at random from segment.ms for each segment, so that many partitions do not roll their segments at the same moment. ' +
+    'Gregor accepts this key for compatibility but it has no effect.',
   'segment.ms':
     'The age in milliseconds after which the active segment is closed and a new one started even if it has not reached segment.bytes, ' +
     'so that time-based retention and compaction can act on recent data.',

@@ -112,7 +112,11 @@ export const COMPRESSION_LEVEL_DEFS: readonly ConfigDef[] = [
 const t = (key: string, type: ConfigType, def: string | null, extra: Partial<ConfigDef> = {}): ConfigDef =>
   Object.freeze({ key, type, default: def, dynamic: true, ...extra });
 
-/** Topic configs of Kafka 3.9 (LogConfig), with the broker defaults applying when unset. */
+/**
+ * Topic configs of Kafka 3.9 (LogConfig), with the broker defaults applying when unset. `ignored`
+ * marks the keys Gregor validates and stores but does not act on (its docs say so); the
+ * tiered-storage switches are accepted only as false (validateTopicConfigs).
+ */
 export const TOPIC_CONFIG_DEFS: readonly ConfigDef[] = [
   t('cleanup.policy', 'list', 'delete', { oneOf: ['compact', 'delete'] }),
   t('compression.type', 'string', 'producer', { oneOf: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] }),
@@ -121,15 +125,15 @@ export const TOPIC_CONFIG_DEFS: readonly ConfigDef[] = [
   t('file.delete.delay.ms', 'long', '60000', { min: 0 }),
   t('flush.messages', 'long', LONG_MAX_STR, { min: 1 }),
   t('flush.ms', 'long', LONG_MAX_STR, { min: 0 }),
-  t('follower.replication.throttled.replicas', 'list', ''),
+  t('follower.replication.throttled.replicas', 'list', '', { ignored: true }),
   t('index.interval.bytes', 'int', '4096', { min: 0 }),
-  t('leader.replication.throttled.replicas', 'list', ''),
-  t('local.retention.bytes', 'long', '-2', { min: -2 }),
-  t('local.retention.ms', 'long', '-2', { min: -2 }),
+  t('leader.replication.throttled.replicas', 'list', '', { ignored: true }),
+  t('local.retention.bytes', 'long', '-2', { min: -2, ignored: true }),
+  t('local.retention.ms', 'long', '-2', { min: -2, ignored: true }),
   t('max.compaction.lag.ms', 'long', LONG_MAX_STR, { min: 1 }),
   t('max.message.bytes', 'int', '1048588', { min: 0 }),
   t('message.downconversion.enable', 'boolean', 'true'),
-  t('message.format.version', 'string', '3.0-IV1'),
+  t('message.format.version', 'string', '3.0-IV1', { ignored: true }),
   t('message.timestamp.after.max.ms', 'long', LONG_MAX_STR, { min: 0 }),
   t('message.timestamp.before.max.ms', 'long', LONG_MAX_STR, { min: 0 }),
   t('message.timestamp.difference.max.ms', 'long', LONG_MAX_STR, { min: 0 }),
@@ -137,13 +141,15 @@ export const TOPIC_CONFIG_DEFS: readonly ConfigDef[] = [
   t('min.cleanable.dirty.ratio', 'double', '0.5', { min: 0, max: 1 }),
   t('min.compaction.lag.ms', 'long', '0', { min: 0 }),
   t('min.insync.replicas', 'int', '1', { min: 1 }),
-  t('preallocate', 'boolean', 'false'),
-  t('remote.storage.enable', 'boolean', 'false'),
+  t('preallocate', 'boolean', 'false', { ignored: true }),
+  t('remote.log.copy.disable', 'boolean', 'false', { ignored: true }),
+  t('remote.log.delete.on.disable', 'boolean', 'false', { ignored: true }),
+  t('remote.storage.enable', 'boolean', 'false', { ignored: true }),
   t('retention.bytes', 'long', '-1'),
   t('retention.ms', 'long', '604800000', { min: -1 }),
   t('segment.bytes', 'int', '1073741824', { min: 14 }),
   t('segment.index.bytes', 'int', '10485760', { min: 4 }),
-  t('segment.jitter.ms', 'long', '0', { min: 0 }),
+  t('segment.jitter.ms', 'long', '0', { min: 0, ignored: true }),
   t('segment.ms', 'long', '604800000', { min: 1 }),
   t('unclean.leader.election.enable', 'boolean', 'false'),
 ];
@@ -152,7 +158,9 @@ export const TOPIC_CONFIG_BY_KEY: ReadonlyMap<string, ConfigDef> = new Map(TOPIC
 
 /**
  * Broker keys that supply a topic key's value when the topic does not set it, most specific first
- * (Kafka's synonyms order). A `scale` converts the broker unit to the topic unit (hours -> ms).
+ * (Kafka's ServerTopicConfigSynonyms order). A `scale` converts the broker unit to the topic unit
+ * (hours -> ms). Each list is also the broker-side synonym group of its first key (Kafka's
+ * DynamicBrokerConfig.brokerConfigSynonyms). Keys absent here have no broker default.
  */
 export const TOPIC_SYNONYMS: Readonly<Record<string, readonly { key: string; scale?: number }[]>> = {
   'cleanup.policy': [{ key: 'log.cleanup.policy' }],
@@ -165,6 +173,8 @@ export const TOPIC_SYNONYMS: Readonly<Record<string, readonly { key: string; sca
   'flush.messages': [{ key: 'log.flush.interval.messages' }],
   'flush.ms': [{ key: 'log.flush.interval.ms' }, { key: 'log.flush.scheduler.interval.ms' }],
   'index.interval.bytes': [{ key: 'log.index.interval.bytes' }],
+  'local.retention.bytes': [{ key: 'log.local.retention.bytes' }],
+  'local.retention.ms': [{ key: 'log.local.retention.ms' }],
   'max.compaction.lag.ms': [{ key: 'log.cleaner.max.compaction.lag.ms' }],
   'max.message.bytes': [{ key: 'message.max.bytes' }],
   'message.downconversion.enable': [{ key: 'log.message.downconversion.enable' }],
@@ -187,10 +197,15 @@ export const TOPIC_SYNONYMS: Readonly<Record<string, readonly { key: string; sca
 };
 
 /**
- * Validates topic config overrides (CreateTopics / AlterConfigs).
+ * Validates topic config overrides (CreateTopics / AlterConfigs) as Kafka 3.9's ZooKeeper mode
+ * does (LogConfig.validate): names and values one by one, then the effective combination with the
+ * broker defaults (`brokerValue`: the effective raw value of a broker key, undefined when unset).
  * Throws KafkaError(INVALID_CONFIG) naming the key, the value and what is allowed.
  */
-export function validateTopicConfigs(configs: Readonly<Record<string, string | null>>): Record<string, string> {
+export function validateTopicConfigs(
+  configs: Readonly<Record<string, string | null>>,
+  brokerValue: (brokerKey: string) => string | undefined = () => undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, raw] of Object.entries(configs)) {
     const def = TOPIC_CONFIG_BY_KEY.get(key);
@@ -200,7 +215,32 @@ export function validateTopicConfigs(configs: Readonly<Record<string, string | n
     if ('error' in r) throw new KafkaError(ErrorCode.INVALID_CONFIG, r.error);
     out[key] = raw.trim();
   }
+  validateCombination(resolveTopicConfigs(out, (k) => {
+    const v = brokerValue(k);
+    return v === undefined ? [] : [{ value: v, source: ConfigSource.STATIC_BROKER_CONFIG }];
+  }));
   return out;
+}
+
+/**
+ * Kafka's checks across keys of a topic's effective config (validateValues, then the ZooKeeper-mode
+ * and tiered-storage checks of validateTopicLogConfigValues). Gregor has no tiered storage, as a
+ * Kafka broker with remote.log.storage.system.enable=false, so remote storage is refused and the
+ * remote retention checks behind it never apply.
+ */
+function validateCombination(resolved: readonly ResolvedConfig[]): void {
+  const raw = (k: string): string => resolved.find((r) => r.key === k)?.value ?? TOPIC_CONFIG_BY_KEY.get(k)!.default!;
+  const minLag = typedTopicValue(resolved, 'min.compaction.lag.ms') as number;
+  const maxLag = typedTopicValue(resolved, 'max.compaction.lag.ms') as number;
+  if (minLag > maxLag) {
+    throw new KafkaError(ErrorCode.INVALID_CONFIG, `conflict topic config setting min.compaction.lag.ms (${raw('min.compaction.lag.ms')}) > max.compaction.lag.ms (${raw('max.compaction.lag.ms')})`);
+  }
+  if (typedTopicValue(resolved, 'remote.log.delete.on.disable') === true || typedTopicValue(resolved, 'remote.log.copy.disable') === true) {
+    throw new KafkaError(ErrorCode.INVALID_CONFIG, 'It is invalid to set `remote.log.delete.on.disable` or `remote.log.copy.disable` under Zookeeper\'s mode.');
+  }
+  if (typedTopicValue(resolved, 'remote.storage.enable') === true) {
+    throw new KafkaError(ErrorCode.INVALID_CONFIG, 'Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.');
+  }
 }
 
 /** Where an effective topic config value came from (DescribeConfigs ConfigSource). */
@@ -215,43 +255,76 @@ export enum ConfigSource {
   CLIENT_METRICS_CONFIG = 7,
 }
 
+/** One level at which a config is set (a DescribeConfigs synonym). */
+export interface ConfigSynonym {
+  key: string;
+  value: string | null;
+  source: ConfigSource;
+}
+
 export interface ResolvedConfig {
   key: string;
   value: string | null;
   source: ConfigSource;
-  synonyms: { key: string; value: string | null; source: ConfigSource }[];
+  synonyms: ConfigSynonym[];
 }
 
-/** A broker-level value the operator set, and where it was set. */
-export type BrokerConfigLookup = (key: string) => { value: string; source: ConfigSource } | undefined;
+/**
+ * Every level at which broker key `key` has a value, highest precedence first: dynamic per-broker,
+ * dynamic cluster default, static, and last DEFAULT_CONFIG when Kafka's default is not null.
+ */
+export type BrokerSettings = (key: string) => readonly { value: string; source: ConfigSource }[];
+
+const SYNONYM_LEVELS = [
+  ConfigSource.DYNAMIC_BROKER_CONFIG,
+  ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+  ConfigSource.STATIC_BROKER_CONFIG,
+  ConfigSource.DEFAULT_CONFIG,
+];
 
 /**
- * Effective value of each topic config: topic override, else the first broker synonym set
- * explicitly (`broker(key)`), else Kafka's default. Synonyms are listed most specific first.
+ * The synonyms DescribeConfigs lists for broker key `name` whose synonym group is `group` (name and
+ * its alternatives, e.g. log.retention.ms / .minutes / .hours), as Kafka's ConfigHelper does:
+ * level by level (SYNONYM_LEVELS), each level in group order, and nothing before the first entry
+ * of `name` itself. So an unset key with a null default lists none, even when a lower synonym is set.
  */
-export function resolveTopicConfigs(overrides: Readonly<Record<string, string>>, broker: BrokerConfigLookup): ResolvedConfig[] {
+export function brokerSynonyms(name: string, group: readonly string[], settings: BrokerSettings): ConfigSynonym[] {
+  const all: ConfigSynonym[] = [];
+  for (const level of SYNONYM_LEVELS) {
+    for (const key of group) {
+      for (const s of settings(key)) if (s.source === level) all.push({ key, value: s.value, source: level });
+    }
+  }
+  const first = all.findIndex((s) => s.key === name);
+  return first < 0 ? [] : all.slice(first);
+}
+
+/**
+ * Effective value of each topic config: topic override, else the first broker synonym set at some
+ * level other than Kafka's default (scaled to the topic unit), else Kafka's default. The source is
+ * that of the first synonym listed, DEFAULT_CONFIG when none is (Kafka's rule, which reports
+ * DEFAULT_CONFIG for retention.ms when only log.retention.hours is set).
+ */
+export function resolveTopicConfigs(overrides: Readonly<Record<string, string>>, settings: BrokerSettings): ResolvedConfig[] {
   return TOPIC_CONFIG_DEFS.map((def) => {
-    const synonyms: ResolvedConfig['synonyms'] = [];
-    let effective: string | null | undefined;
-    const topicValue = overrides[def.key];
-    if (topicValue !== undefined) {
-      synonyms.push({ key: def.key, value: topicValue, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-      effective = topicValue;
+    const group = TOPIC_SYNONYMS[def.key] ?? [];
+    const synonyms = group.length > 0 ? brokerSynonyms(group[0]!.key, group.map((g) => g.key), settings) : [];
+    let effective: string | null | undefined = overrides[def.key];
+    if (effective !== undefined) synonyms.unshift({ key: def.key, value: effective, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+    for (const syn of group) {
+      if (effective !== undefined) break;
+      const v = settings(syn.key).find((s) => s.source !== ConfigSource.DEFAULT_CONFIG)?.value;
+      if (v !== undefined) effective = syn.scale ? scaled(v, syn.scale) : v;
     }
-    for (const syn of TOPIC_SYNONYMS[def.key] ?? []) {
-      const v = broker(syn.key);
-      if (v === undefined) continue;
-      synonyms.push({ key: syn.key, value: v.value, source: v.source });
-      if (effective === undefined) {
-        effective = syn.scale && /^\d+$/.test(v.value) ? String(Number(v.value) * syn.scale) : v.value;
-      }
-    }
-    const first = synonyms[0];
-    const defaultSynonym = TOPIC_SYNONYMS[def.key]?.[0]?.key ?? def.key;
-    synonyms.push({ key: defaultSynonym, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
-    if (!first) return { key: def.key, value: def.default, source: ConfigSource.DEFAULT_CONFIG, synonyms };
-    return { key: def.key, value: effective ?? null, source: first.source, synonyms };
+    return { key: def.key, value: effective ?? def.default, source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG, synonyms };
   });
+}
+
+/** A broker value in a larger unit converted to the topic unit; negative means unlimited (-1). */
+function scaled(value: string, scale: number): string {
+  if (!/^-?\d+$/.test(value.trim())) return value;
+  const n = Number(value) * scale;
+  return n < 0 ? '-1' : String(n);
 }
 
 /** The typed value of one resolved topic config (LONG_MAX -> Number.MAX_SAFE_INTEGER). */

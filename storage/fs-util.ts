@@ -95,3 +95,18 @@ export async function fsReadFully(fd: number, buf: Buffer, off: number, len: num
   }
   return done;
 }
+
+/** Size of the file system holding a directory, in bytes. */
+export interface FileSystemSpace {
+  /** All blocks of the file system. */
+  readonly totalBytes: bigint;
+  /** Blocks an unprivileged writer may still use (statfs f_bavail, as Java's getUsableSpace). */
+  readonly usableBytes: bigint;
+}
+
+/** statfs(2) of the file system that holds `dir`. */
+export function fsSpaceOf(dir: string): Promise<FileSystemSpace> {
+  return new Promise((res, rej) =>
+    fs.statfs(dir, { bigint: true }, (e, st) => (e ? rej(e) : res({ totalBytes: st.blocks * st.bsize, usableBytes: st.bavail * st.bsize }))),
+  );
+}

@@ -2,8 +2,11 @@
  * Log compaction (Kafka's LogCleaner, simplified to one segment in, one segment out).
  *
  * For a log with cleanup.policy containing compact:
- * 1. The cleanable range is every segment before the active one. It is cleaned when its
- *    dirty part (offsets >= the cleaner checkpoint) is at least min.cleanable.dirty.ratio of it.
+ * 1. The cleanable range is the whole segments below the first uncleanable offset (the high
+ *    watermark, the active segment, and min.compaction.lag.ms bound it; cleanable-range.ts).
+ *    It is cleaned when its dirty part (offsets >= the cleaner checkpoint) is more than
+ *    min.cleanable.dirty.ratio of it, or when a dirty record is older than
+ *    max.compaction.lag.ms.
  * 2. Pass 1 maps each key to its latest offset in the cleanable range.
  * 3. Pass 2 rewrites each segment keeping: records whose offset is the latest for their key,
  *    records without a key, control batches, and tombstones (null value) whose batch is newer
@@ -11,14 +14,16 @@
  *    lastOffsetDelta; a partly kept batch is re-encoded with the same header fields.
  * 4. Swap, crash-safe: write `<base>.log.cleaned` + fsync; rename to `<base>.log.swap`
  *    (the commit point); rename the old files to `.deleted`; rename the swap to `<base>.log`;
- *    rebuild and write its indexes. At startup `.cleaned` files are discarded and `.swap`
- *    files completed (log-loader.ts).
+ *    rebuild and write its indexes. The new file keeps the old one's mtime (ListOffsets v0
+ *    and time retention of timestamp-less segments read it). At startup `.cleaned` files
+ *    are discarded and `.swap` files completed (log-loader.ts).
  * Runs under Log.exclusive(): appends and reads continue; truncation and retention wait.
  */
 import * as fs from 'fs';
 import { buildRecordBatch, readRecords } from '../protocol/records/record';
 import { RecordBatchView } from '../protocol/records/record-batch';
 import { validateFile } from './batch-scan';
+import { cleanableRange, shouldClean } from './cleanable-range';
 import { fsyncDir } from './checkpoint-file';
 import { FileRecords } from './file-records';
 import { fsRemoveLater } from './log-delete';
@@ -44,22 +49,22 @@ async function forEachBatch(seg: LogSegment, end: number, visit: (view: RecordBa
 }
 
 /**
- * Cleans `log` if its dirty ratio calls for it (or `force`). Returns null when nothing was
- * cleanable.
+ * Cleans `log` if its cleanable range calls for it (or, with `force`, whenever the range is
+ * not empty). `lastCleanOffset` is the cleaner checkpoint (undefined: never cleaned). Returns
+ * null when nothing was cleaned.
  */
 export async function cleanLog(
   log: Log,
-  firstDirtyOffset: bigint,
+  lastCleanOffset: bigint | undefined,
   opts: { now: number; force?: boolean; crashAt?: CleanerCrashPoint },
 ): Promise<CleanResult | null> {
   return log.exclusive(async () => {
-    const all = log.segments.all();
-    const cleanable = all.slice(0, all.length - 1);
+    const range = await cleanableRange(log, lastCleanOffset, opts.now);
+    const cleanable = range.segments;
     if (cleanable.length === 0) return null;
-    const endOffset = all[all.length - 1]!.baseOffset;
+    if (!(opts.force ? range.cleanableBytes > 0 : shouldClean(range, log.config.minCleanableDirtyRatio))) return null;
+    const endOffset = range.firstUncleanableOffset;
     const total = cleanable.reduce((a, s) => a + s.size, 0);
-    const dirty = cleanable.filter((s, i) => (all[i + 1]?.baseOffset ?? endOffset) > firstDirtyOffset).reduce((a, s) => a + s.size, 0);
-    if (!opts.force && (total === 0 || dirty / total < log.config.minCleanableDirtyRatio)) return null;
 
     // Pass 1: key -> latest offset.
     const latest = new Map<string, bigint>();
@@ -121,6 +126,7 @@ function retainedBatch(view: RecordBatchView, latest: Map<string, bigint>, horiz
 async function swapIn(log: Log, old: LogSegment, out: Buffer[], opts: { now: number; crashAt?: CleanerCrashPoint }): Promise<void> {
   const dir = log.dir;
   const base = old.baseOffset;
+  const modified = await fs.promises.stat(old.log.file);
   const cleaned = new FileRecords(logFileName(dir, base, CLEANED_SUFFIX), true);
   try {
     if (out.length > 0) await cleaned.writeAt(out, 0);
@@ -129,6 +135,8 @@ async function swapIn(log: Log, old: LogSegment, out: Buffer[], opts: { now: num
   } finally {
     await cleaned.close();
   }
+  // the renames below keep this mtime: the cleaned segment was last modified when the old one was
+  await fs.promises.utimes(cleaned.file, modified.atime, modified.mtime);
   if (opts.crashAt === 'after-cleaned') throw new Error('simulated crash after-cleaned');
   await fs.promises.rename(logFileName(dir, base, CLEANED_SUFFIX), logFileName(dir, base, SWAP_SUFFIX));
   await fsyncDir(dir);

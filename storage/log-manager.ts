@@ -15,6 +15,7 @@ import { OffsetCheckpointFile, fsyncDir } from './checkpoint-file';
 import { Clock, Timer, systemClock } from './clock';
 import { LogConfig } from './log-config';
 import { cleanLog } from './log-cleaner';
+import { validFirstDirtyOffset } from './cleanable-range';
 import {
   CLEANER_CHECKPOINT,
   CLEAN_SHUTDOWN_MARKER,
@@ -303,10 +304,15 @@ export class LogManager {
       if (!log.config.cleanupPolicy.compact) continue;
       const k = key(log.topicPartition.topic, log.topicPartition.partition);
       try {
-        const r = await cleanLog(log, this.cleanerCheckpoints.get(k) ?? log.logStartOffset, { now: this.clock.now(), force });
+        const checkpoint = this.cleanerCheckpoints.get(k);
+        const r = await cleanLog(log, checkpoint, { now: this.clock.now(), force });
         if (r) {
           this.cleanerCheckpoints.set(k, r.firstDirtyOffset);
           n++;
+        } else if (checkpoint !== undefined) {
+          // a checkpoint outside the log (truncated, corrupted) is replaced, as Kafka does
+          const valid = validFirstDirtyOffset(log, checkpoint);
+          if (valid.reset) this.cleanerCheckpoints.set(k, valid.offset);
         }
       } catch (e) {
         this.logger.error({ err: e, tp: log.topicPartition }, 'compaction failed');

@@ -1,11 +1,12 @@
 /**
- * Validation of incoming record batches and in-place offset/epoch assignment
- * (Kafka's LogValidator, magic 2 only). Everything here is synchronous: the Log calls it and
- * assigns offsets in the same tick, so no other append can interleave.
+ * Validation of incoming batch headers and in-place offset/epoch assignment (Kafka's
+ * LogValidator, magic 2 only). Everything here is synchronous: the Log calls it and assigns
+ * offsets in the same tick, so no other append can interleave.
  *
  * Never re-encodes or decompresses: only header fields are patched. baseOffset and
  * partitionLeaderEpoch lie outside the CRC; LogAppendTime rewrites maxTimestamp and the
- * timestamp-type bit and recomputes the CRC.
+ * timestamp-type bit and recomputes the CRC. Record-level work (keys, timestamp windows,
+ * recompression) is leader-append.ts's, only when the topic asks for it.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors';
 
@@ -14,10 +15,13 @@ import {
   LOG_OVERHEAD,
   MAGIC_OFFSET,
   MAGIC_V2,
+  NO_PRODUCER_ID,
   RECORD_BATCH_OVERHEAD,
   RecordBatchView,
   TimestampType,
 } from '../protocol/records/record-batch';
+
+import type { TopicPartition } from './types';
 
 export interface BatchesSummary {
   batches: number;
@@ -32,19 +36,32 @@ export interface BatchesSummary {
 
 export type AppendOrigin = 'client' | 'coordinator' | 'replication';
 
+export interface BatchCheckOptions {
+  /** max.message.bytes: the largest accepted batch (whole batch, bytes). */
+  maxMessageBytes: number;
+  origin: AppendOrigin;
+  /** See validateBatches. */
+  deferSingleCrc?: boolean;
+  /** For messages. */
+  topicPartition: TopicPartition;
+}
+
 /**
- * Splits `buf` into batches and validates each: whole, size >= 61, magic 2, size <=
- * maxMessageBytes, CRC-32C, offsets/count consistent. Throws KafkaError:
- * CORRUPT_MESSAGE (torn, bad size, bad CRC, unknown magic), UNSUPPORTED_FOR_MESSAGE_FORMAT
- * (magic 0/1), MESSAGE_TOO_LARGE, INVALID_RECORD (bad offsets/count, control batch from a
- * client). Returns the batch views in order.
+ * Splits `buf` into batches and validates each header (Kafka's UnifiedLog
+ * analyzeAndValidateRecords and LogValidator.validateBatch), in this order: whole, size >= 61,
+ * magic 2; a client batch's base offset is 0; size <= maxMessageBytes; CRC-32C; offsets and
+ * count consistent; no control batch from a client; a client batch with a producer id has a
+ * sequence. Throws KafkaError: CORRUPT_MESSAGE (torn, bad size, bad CRC, unknown magic),
+ * UNSUPPORTED_FOR_MESSAGE_FORMAT (magic 0/1), MESSAGE_TOO_LARGE, INVALID_RECORD (the rest).
+ * Returns the batch views in order. Records are not looked at (see record-checks.ts).
  *
  * With `deferSingleCrc`, a buffer that holds exactly one batch is returned with its CRC
  * NOT checked: the caller must call checkCrc on it before the append may be acknowledged
  * (the Log checks it while that batch's write is in flight). Several batches are always
  * CRC-checked here, so a rejected multi-batch append never reaches the file.
  */
-export function validateBatches(buf: Buffer, maxMessageBytes: number, origin: AppendOrigin, deferSingleCrc = false): RecordBatchView[] {
+export function validateBatches(buf: Buffer, opts: BatchCheckOptions): RecordBatchView[] {
+  const { maxMessageBytes, origin } = opts;
   const views: RecordBatchView[] = [];
   let at = 0;
   while (at < buf.length) {
@@ -56,24 +73,51 @@ export function validateBatches(buf: Buffer, maxMessageBytes: number, origin: Ap
     if (magic !== MAGIC_V2) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `unknown magic ${magic}`);
     if (size < RECORD_BATCH_OVERHEAD) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record batch size ${size} is below the minimum ${RECORD_BATCH_OVERHEAD}`);
     if (size > remaining) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record batch of ${size} bytes is cut short at ${remaining}`);
-    if (size > maxMessageBytes) {
-      throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `record batch of ${size} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-    }
     const view = new RecordBatchView(size === buf.length ? buf : buf.subarray(at, at + size));
-    if (!deferSingleCrc || size !== buf.length) checkCrc(view);
-    const delta = view.lastOffsetDelta;
-    const count = view.recordCount;
-    if (delta < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `invalid lastOffsetDelta ${delta}`);
-    if (origin !== 'replication') {
-      if (count <= 0 || count !== delta + 1) {
-        throw new KafkaError(ErrorCode.INVALID_RECORD, `inconsistent batch: lastOffsetDelta ${delta}, record count ${count}`);
-      }
-      if (origin === 'client' && view.isControl) throw new KafkaError(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+    const topicPartition = opts.topicPartition;
+    if (origin === 'client' && view.baseOffset !== 0n) {
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `The baseOffset of the record batch in the append to ${topicPartitionName(topicPartition)} should be 0, but it is ${view.baseOffset}`);
     }
+    if (size > maxMessageBytes) {
+      throw new KafkaError(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `The record batch size in the append to ${topicPartitionName(topicPartition)} is ${size} bytes which exceeds the maximum configured value of ${maxMessageBytes}.`,
+      );
+    }
+    if (!opts.deferSingleCrc || size !== buf.length) checkCrc(view);
+    checkBatchFields(view, origin, topicPartition);
     views.push(view);
     at += size;
   }
   return views;
+}
+
+/** Kafka's LogValidator.validateBatch (magic 2): offsets, count, control bit, sequence. */
+function checkBatchFields(view: RecordBatchView, origin: AppendOrigin, topicPartition: TopicPartition): void {
+  const tp = topicPartitionName(topicPartition);
+  const delta = view.lastOffsetDelta;
+  const range = () => `[${view.baseOffset}, ${view.baseOffset + BigInt(delta)}]`;
+  // followers keep the leader's batches, but a negative delta would move offsets backwards
+  if (delta < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `Batch has an invalid offset range: ${range()} in topic partition ${tp}`);
+  if (origin === 'replication') return;
+  const count = view.recordCount;
+  if (count <= 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `Invalid reported count for record batch: ${count} in topic partition ${tp}`);
+  if (count !== delta + 1) {
+    throw new KafkaError(ErrorCode.INVALID_RECORD, `Inconsistent batch offset range ${range()} and count of records ${count} in topic partition ${tp}`);
+  }
+  if (origin !== 'client') return;
+  if (view.isControl) throw new KafkaError(ErrorCode.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${tp}`);
+  if (view.producerId > NO_PRODUCER_ID && view.baseSequence < 0) {
+    throw new KafkaError(
+      ErrorCode.INVALID_RECORD,
+      `Invalid sequence number ${view.baseSequence} in record batch with producerId ${view.producerId} in topic partition ${tp}`,
+    );
+  }
+}
+
+/** "topic-partition", as Kafka's messages name a partition. */
+export function topicPartitionName(tp: TopicPartition): string {
+  return `${tp.topic}-${tp.partition}`;
 }
 
 /** Throws CORRUPT_MESSAGE unless the batch's CRC-32C matches its bytes. */

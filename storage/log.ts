@@ -23,11 +23,14 @@ import { LeaderEpochCache } from './leader-epoch-cache';
 import { LogConfig } from './log-config';
 import { LogSegment } from './log-segment';
 import { LogSegments } from './log-segments';
-import { AppendOrigin, BatchesSummary, assignOffsets, checkCrc, summarizeFollowerBatches, validateBatches } from './log-validator';
+import { AppendOrigin, BatchesSummary, checkCrc, summarizeFollowerBatches, validateBatches } from './log-validator';
+import { prepareLeaderAppend } from './leader-append';
 import { readFromLog, ReadOptions } from './log-read';
 import { FetchDataInfo, LogAppendInfo, StorageLogger, TopicPartition } from './types';
 import { deleteOldestSegments, truncateLogFully, truncateLogTo } from './log-truncation';
 import { offsetForTimestampIn, maxTimestampIn, TimestampAndOffset } from './log-timestamps';
+import { legacyOffsetsBefore } from './legacy-offsets';
+import { maxSegmentMs } from './segment-roll';
 
 /** Position of the acknowledged log end (offset, segment, byte position in it). */
 export interface LogEnd {
@@ -150,21 +153,19 @@ export class Log {
   // ---- appends --------------------------------------------------------------------------
 
   /**
-   * Validates, assigns offsets from the log end and `leaderEpoch` (in place, in `records`),
-   * appends, and resolves once the bytes are in the file (fsynced too if flush.messages is
-   * reached). `records` must not be modified until the promise settles.
+   * Validates, assigns offsets from the log end and `leaderEpoch` (in place, in `records`, or
+   * in new bytes when a batch is recompressed: leader-append.ts), appends, and resolves once
+   * the bytes are in the file (fsynced too if flush.messages is reached). `records` must not
+   * be modified until the promise settles.
    */
   appendAsLeader(records: Buffer, opts: { leaderEpoch: number; origin?: AppendOrigin }): Promise<LogAppendInfo> {
     try {
       this.checkWritable(records);
       if (records.length === 0) return Promise.resolve(this.emptyAppendInfo());
       const now = this.clock.now();
-      const appendTime = this.config.messageTimestampType === 'LogAppendTime' ? BigInt(now) : null;
-      // LogAppendTime recomputes the CRC, so the received one is checked before that
-      const defer = appendTime === null;
-      const views = validateBatches(records, this.config.maxMessageBytes, opts.origin ?? 'client', defer);
-      const summary = assignOffsets(views, this.nextOffset, opts.leaderEpoch, appendTime);
-      return this.enqueue(records, summary, appendTime ?? -1n, now, defer && views.length === 1 ? views[0]! : null, () => {
+      const ctx = { topicPartition: this.topicPartition, nowMs: now, nextOffset: this.nextOffset, leaderEpoch: opts.leaderEpoch, origin: opts.origin ?? 'client' } as const;
+      const { records: bytes, summary, logAppendTimeMs, pendingCrc } = prepareLeaderAppend(records, this.config, ctx);
+      return this.enqueue(bytes, summary, logAppendTimeMs, now, pendingCrc, () => {
         if (this.epochCache.assign(opts.leaderEpoch, summary.firstOffset)) this.persistEpochs();
       });
     } catch (e) {
@@ -177,7 +178,7 @@ export class Log {
     try {
       this.checkWritable(records);
       if (records.length === 0) return Promise.resolve(this.emptyAppendInfo());
-      const views = validateBatches(records, Number.MAX_SAFE_INTEGER, 'replication', true);
+      const views = validateBatches(records, { maxMessageBytes: Number.MAX_SAFE_INTEGER, origin: 'replication', deferSingleCrc: true, topicPartition: this.topicPartition });
       const summary = summarizeFollowerBatches(views, this.nextOffset);
       return this.enqueue(records, summary, -1n, this.clock.now(), views.length === 1 ? views[0]! : null, () => {
         let changed = false;
@@ -220,7 +221,8 @@ export class Log {
   private enqueue(records: Buffer, s: BatchesSummary, appendTime: bigint, now: number, pendingCrc: RecordBatchView | null, accepted: () => void): Promise<LogAppendInfo> {
     let seg = this.segments.active();
     const { firstOffset, lastOffset, recordCount, maxTimestamp } = s;
-    const { segmentBytes, segmentMs } = this.config;
+    const { segmentBytes } = this.config;
+    const segmentMs = maxSegmentMs(this.config);
     const rollNeeded = seg.shouldRoll({ segmentBytes, segmentMs, appendSize: records.length, maxTimestamp, lastOffset, now });
     if (rollNeeded || firstOffset - seg.baseOffset > 0x7fffffffn) {
       if (pendingCrc) checkCrc(pendingCrc); // a roll is not undone: check before it
@@ -335,6 +337,14 @@ export class Log {
   /** Offset and timestamp of the record with the largest timestamp (ListOffsets -3), or null. */
   maxTimestampAndOffset(): Promise<TimestampAndOffset | null> {
     return maxTimestampIn(this);
+  }
+
+  /**
+   * ListOffsets v0: segment base offsets (and the log end) whose segment was last modified at
+   * or before `timestamp` (-1 latest, -2 earliest), newest first, at most `maxNumOffsets`.
+   */
+  legacyOffsetsBefore(timestamp: bigint, maxNumOffsets: number): Promise<bigint[]> {
+    return legacyOffsetsBefore(this, timestamp, maxNumOffsets);
   }
 
   // ---- flush ----------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import { TOPIC_CONFIG_DOCS } from '../../coordinator/topic-config-docs';
 import { BROKER_CONFIG_BY_KEY } from './config-defs';
 
 const NO_EFFECT = 'Gregor accepts this key for compatibility but it has no effect.';
+/** Keys of features still to come (transactions, quotas, TLS and SASL). */
+const NO_EFFECT_YET = 'Gregor accepts this key for compatibility but it has no effect yet.';
 
 /** Broker keys with text of their own (not a plain server-wide default of a topic config). */
 const OWN_DOCS: Readonly<Record<string, string>> = {
@@ -45,8 +47,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'socket.receive.buffer.bytes':
     'In Kafka, the size in bytes of the receive buffer (SO_RCVBUF) of the broker sockets; -1 keeps the operating system default. ' + NO_EFFECT,
   'socket.listen.backlog.size':
-    'How many connections may wait in the listen queue of a server socket before being accepted. ' +
-    'The operating system may cap the value (on Linux, net.core.somaxconn).',
+    'In Kafka, how many connections may wait in the listen queue of a server socket before being accepted; Gregor uses Node\'s default backlog. ' + NO_EFFECT,
   'num.network.threads':
     'In Kafka, the number of threads that read requests from the network and write responses. ' + NO_EFFECT,
   'num.io.threads':
@@ -84,8 +85,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
     'The age in hours after which the active segment of a partition is closed and a new one started. ' +
     'It applies only when log.roll.ms is not set; topics override it with segment.ms.',
   'log.roll.jitter.hours':
-    'The most, in hours, subtracted at random from the segment roll time so that partitions do not roll together. ' +
-    'It applies only when log.roll.jitter.ms is not set; topics override it with segment.jitter.ms.',
+    'In Kafka, the most, in hours, subtracted at random from the segment roll time so that partitions do not roll together (when log.roll.jitter.ms is unset). ' + NO_EFFECT,
   'log.retention.minutes':
     'How long in minutes records are kept before their segments are deleted, under the "delete" cleanup policy; -1 means no time limit. ' +
     'It applies only when log.retention.ms is not set, and takes precedence over log.retention.hours; topics override it with retention.ms.',
@@ -95,8 +95,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'log.retention.check.interval.ms':
     'How often, in milliseconds, the broker looks for segments that retention allows it to delete.',
   'log.cleaner.enable':
-    'Whether the log cleaner runs, compacting topics whose cleanup.policy includes "compact". ' +
-    'With it off, compacted topics (including the internal offsets topic) are never compacted and keep growing.',
+    'In Kafka, whether the log cleaner runs; Gregor\'s cleaner always runs for topics whose cleanup.policy includes "compact". ' + NO_EFFECT,
   'log.cleaner.threads':
     'In Kafka, the number of threads that compact logs. ' + NO_EFFECT,
   'log.cleaner.dedupe.buffer.size':
@@ -191,7 +190,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'offsets.topic.segment.bytes':
     'The segment size in bytes of the internal __consumer_offsets topic, kept small so that it compacts and loads quickly.',
   'offsets.topic.compression.codec':
-    'The compression codec used to write committed offsets to __consumer_offsets: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.',
+    'In Kafka, the compression codec used to write committed offsets to __consumer_offsets (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd); Gregor writes them uncompressed. ' + NO_EFFECT,
   'offsets.retention.minutes':
     'How long in minutes committed offsets are kept: for a group, counted from when it became empty (or, for a partition of a topic the group no longer subscribes to, from the last commit); ' +
     'for standalone consumers, from the last commit. Offsets of a deleted group are removed immediately.',
@@ -206,18 +205,17 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
 
   // Transactions.
   'transaction.state.log.num.partitions':
-    'The number of partitions of the internal __transaction_state topic. It should not be changed once the topic exists.',
+    'In Kafka, the number of partitions of the internal __transaction_state topic. ' + NO_EFFECT_YET,
   'transaction.state.log.replication.factor':
-    'The replication factor of the internal __transaction_state topic; the topic is not created until this many brokers are available.',
+    'In Kafka, the replication factor of the internal __transaction_state topic. ' + NO_EFFECT_YET,
   'transaction.state.log.min.isr':
-    'The min.insync.replicas setting of the internal __transaction_state topic.',
+    'In Kafka, the min.insync.replicas setting of the internal __transaction_state topic. ' + NO_EFFECT_YET,
   'transaction.state.log.segment.bytes':
-    'The segment size in bytes of the internal __transaction_state topic, kept small so that it compacts and loads quickly.',
+    'In Kafka, the segment size in bytes of the internal __transaction_state topic. ' + NO_EFFECT_YET,
   'transactional.id.expiration.ms':
-    'How long in milliseconds a transactional id may go without any transaction activity from its producer before the coordinator forgets it.',
+    'In Kafka, how long in milliseconds a transactional id may go without any transaction activity before the coordinator forgets it. ' + NO_EFFECT_YET,
   'transaction.max.timeout.ms':
-    'The largest transaction timeout, in milliseconds, a producer may ask for; InitProducerId with a longer one fails with INVALID_TRANSACTION_TIMEOUT.',
-
+    'In Kafka, the largest transaction timeout, in milliseconds, a producer may ask for. ' + NO_EFFECT_YET,
   // Metrics, security, KRaft.
   'metrics.num.samples':
     'In Kafka, how many samples are kept to compute each metric. ' + NO_EFFECT,
@@ -234,11 +232,105 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'node.id':
     'In Kafka, the id of this server in KRaft mode, required when process.roles is set. ' + NO_EFFECT,
   'ssl.keystore.password':
-    'In Kafka, the password of the SSL key store file. ' + NO_EFFECT,
+    'In Kafka, the password of the SSL key store file. ' + NO_EFFECT_YET,
   'ssl.key.password':
-    'In Kafka, the password protecting the private key held in the SSL key store. ' + NO_EFFECT,
+    'In Kafka, the password protecting the private key held in the SSL key store. ' + NO_EFFECT_YET,
   'ssl.truststore.password':
-    'In Kafka, the password of the SSL trust store file; without it the trust store is still used, but its integrity is not checked. ' + NO_EFFECT,
+    'In Kafka, the password of the SSL trust store file; without it the trust store is still used, but its integrity is not checked. ' + NO_EFFECT_YET,
+
+  // Added keys: tiered storage, cleaner tuning, transactions, quotas, security.
+  'log.cleaner.backoff.ms':
+    'In Kafka, how long in milliseconds a cleaner thread sleeps when no log needs cleaning. ' + NO_EFFECT,
+  'log.cleaner.io.buffer.size':
+    'In Kafka, the memory in bytes, shared by all cleaner threads, for the read and write buffers of compaction. ' + NO_EFFECT,
+  'log.cleaner.io.buffer.load.factor':
+    'In Kafka, how full (between 0 and 1) the key-to-offset map of the cleaner may become before a cleaning pass stops. ' + NO_EFFECT,
+  'log.cleaner.io.max.bytes.per.second':
+    'In Kafka, the most bytes per second the cleaner threads together read and write; the default puts no limit. ' + NO_EFFECT,
+  'log.flush.start.offset.checkpoint.interval.ms':
+    'In Kafka, how often, in milliseconds, the log start offset of every partition is saved to its own checkpoint file. ' + NO_EFFECT,
+  'log.dir.failure.timeout.ms':
+    'In Kafka, how long in milliseconds a broker with a failed log directory waits for the controller before it shuts down. ' + NO_EFFECT,
+  'remote.log.storage.system.enable':
+    'In Kafka, whether tiered storage is enabled on the broker; Gregor has no tiered storage and refuses remote.storage.enable=true on topics either way. ' + NO_EFFECT,
+  'inter.broker.protocol.version':
+    'In Kafka, the protocol version brokers use with each other during a rolling upgrade; Gregor always speaks the Kafka 3.9 protocol. ' + NO_EFFECT,
+  'max.connection.creation.rate':
+    'In Kafka, the most new connections per second the broker accepts over all listeners; Gregor does not limit the rate. ' + NO_EFFECT,
+  'control.plane.listener.name':
+    'In Kafka, a listener reserved for requests from the controller; Gregor sends them over the inter-broker listener. ' + NO_EFFECT,
+  'connection.failed.authentication.delay.ms':
+    'In Kafka, how long in milliseconds a connection that failed authentication is held before it is closed. ' + NO_EFFECT_YET,
+  'connections.max.reauth.ms':
+    'In Kafka, the longest lifetime in milliseconds of a SASL session before the client must authenticate again; 0 means no limit. ' + NO_EFFECT_YET,
+  'delete.records.purgatory.purge.interval.requests':
+    'In Kafka, how many delete-records requests may be added to their purgatory between two purges of completed entries. ' + NO_EFFECT,
+  'replica.socket.receive.buffer.bytes':
+    'In Kafka, the size in bytes of the receive buffer (SO_RCVBUF) of follower fetch connections. ' + NO_EFFECT,
+  'replica.selector.class':
+    'In Kafka, the class (KIP-392) that picks the replica a consumer with client.rack should fetch from; Gregor always serves fetches from the leader. ' + NO_EFFECT,
+  'unclean.leader.election.interval.ms':
+    'In Kafka\'s KRaft mode, how often in milliseconds the controller looks for partitions that need an unclean leader election. ' + NO_EFFECT,
+  'zookeeper.set.acl':
+    'In Kafka, whether the broker creates its ZooKeeper nodes with secure ACLs. ' + NO_EFFECT,
+  'zookeeper.ssl.client.enable':
+    'In Kafka, whether the broker connects to ZooKeeper over TLS. ' + NO_EFFECT,
+  'transaction.state.log.load.buffer.size':
+    'In Kafka, how many bytes are read at a time from __transaction_state when a coordinator loads it. ' + NO_EFFECT_YET,
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms':
+    'In Kafka, how often in milliseconds the transaction coordinator aborts transactions that timed out. ' + NO_EFFECT_YET,
+  'transaction.remove.expired.transaction.cleanup.interval.ms':
+    'In Kafka, how often in milliseconds the transaction coordinator removes transactional ids that expired. ' + NO_EFFECT_YET,
+  'transaction.partition.verification.enable':
+    'In Kafka, whether the leader checks that a partition was added to an ongoing transaction before a transactional write to it. ' + NO_EFFECT_YET,
+  'producer.id.expiration.ms':
+    'In Kafka, how long in milliseconds a partition leader keeps the state of a producer id that has stopped writing. ' + NO_EFFECT_YET,
+  'producer.id.expiration.check.interval.ms':
+    'In Kafka, how often in milliseconds expired producer ids are removed. ' + NO_EFFECT_YET,
+  'quota.window.num':
+    'In Kafka, how many samples are kept for client quotas. ' + NO_EFFECT_YET,
+  'quota.window.size.seconds':
+    'In Kafka, the time span in seconds of each client quota sample. ' + NO_EFFECT_YET,
+  'replication.quota.window.num':
+    'In Kafka, how many samples are kept for replication quotas. ' + NO_EFFECT_YET,
+  'replication.quota.window.size.seconds':
+    'In Kafka, the time span in seconds of each replication quota sample. ' + NO_EFFECT_YET,
+  'create.topic.policy.class.name':
+    'In Kafka, a class (CreateTopicPolicy) that may refuse topic creations. ' + NO_EFFECT,
+  'alter.config.policy.class.name':
+    'In Kafka, a class (AlterConfigPolicy) that may refuse config changes. ' + NO_EFFECT,
+  'metrics.recording.level':
+    'In Kafka, the highest recording level of metrics (INFO, DEBUG or TRACE). ' + NO_EFFECT,
+  'kafka.metrics.reporters':
+    'In Kafka, classes that receive the Yammer metrics of the broker. ' + NO_EFFECT,
+  'kafka.metrics.polling.interval.secs':
+    'In Kafka, how often in seconds the Yammer metrics reporters poll the metrics. ' + NO_EFFECT,
+  'auto.include.jmx.reporter':
+    'In Kafka, whether the JMX metrics reporter is added even when metric.reporters does not list it. ' + NO_EFFECT,
+  'ssl.keystore.location':
+    'In Kafka, the path of the key store file of the TLS listeners. ' + NO_EFFECT_YET,
+  'ssl.keystore.type':
+    'In Kafka, the format of the key store file (JKS, PKCS12 or PEM). ' + NO_EFFECT_YET,
+  'ssl.truststore.location':
+    'In Kafka, the path of the trust store file used to check client certificates. ' + NO_EFFECT_YET,
+  'ssl.truststore.type':
+    'In Kafka, the format of the trust store file (JKS, PKCS12 or PEM). ' + NO_EFFECT_YET,
+  'ssl.client.auth':
+    'In Kafka, whether TLS listeners ask clients for a certificate: required, requested or none. ' + NO_EFFECT_YET,
+  'ssl.protocol':
+    'In Kafka, the TLS protocol used to create the SSL context. ' + NO_EFFECT_YET,
+  'ssl.enabled.protocols':
+    'In Kafka, the TLS protocol versions the listeners accept. ' + NO_EFFECT_YET,
+  'ssl.endpoint.identification.algorithm':
+    'In Kafka, how a TLS peer\'s host name is checked against its certificate; empty disables the check. ' + NO_EFFECT_YET,
+  'sasl.enabled.mechanisms':
+    'In Kafka, the SASL mechanisms the listeners accept. ' + NO_EFFECT_YET,
+  'sasl.mechanism.inter.broker.protocol':
+    'In Kafka, the SASL mechanism brokers use with each other. ' + NO_EFFECT_YET,
+  'principal.builder.class':
+    'In Kafka, the class that builds the principal of an authenticated connection. ' + NO_EFFECT_YET,
+  'password.encoder.secret':
+    'In Kafka, the secret that encrypts dynamically set passwords before they are stored in ZooKeeper. ' + NO_EFFECT_YET,
 };
 
 /** For broker keys with a fallback of their own: what applies when the key itself is unset. */

@@ -97,8 +97,13 @@ export interface BrokerConfig {
   readonly controlledShutdownMaxRetries: number;
   readonly controlledShutdownRetryBackoffMs: number;
   readonly compressionType: string;
-  /** Keys set explicitly (file or overrides) with their raw values; DescribeConfigs source STATIC_BROKER_CONFIG. */
+  /**
+   * Keys set explicitly (file or overrides) with their raw values, unknown keys included (Kafka
+   * keeps them as custom configs); DescribeConfigs source STATIC_BROKER_CONFIG.
+   */
   readonly explicit: ReadonlyMap<string, string>;
+  /** Every key set at some level (static, then dynamic on top) with its effective raw value. */
+  readonly settings: ReadonlyMap<string, string>;
 }
 
 export interface LoadedConfig {
@@ -168,6 +173,7 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     const def = BROKER_CONFIG_BY_KEY.get(key);
     if (!def) {
       unknownKeys.push(key);
+      explicit.set(key, value.trim());
       continue;
     }
     const parsed = parseConfigValue(def, value);
@@ -217,6 +223,12 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
   }
   if (num('max.connections.per.ip') === 0 && perIpOverrides.size === 0) {
     throw new ConfigError(`max.connections.per.ip: invalid value '0'; allowed only when max.connections.per.ip.overrides is set`);
+  }
+  // Kafka's LogConfig.validateBrokerLogConfigValues (LogManager refuses to start otherwise).
+  const minLag = num('log.cleaner.min.compaction.lag.ms');
+  const maxLag = num('log.cleaner.max.compaction.lag.ms');
+  if (minLag > maxLag) {
+    throw new ConfigError(`conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag}): log.cleaner.min.compaction.lag.ms must not exceed log.cleaner.max.compaction.lag.ms`);
   }
   const tsType = str('log.message.timestamp.type') as 'CreateTime' | 'LogAppendTime';
   const config: BrokerConfig = Object.freeze({
@@ -293,6 +305,7 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     controlledShutdownRetryBackoffMs: num('controlled.shutdown.retry.backoff.ms'),
     compressionType: str('compression.type') ?? 'producer',
     explicit,
+    settings: explicit,
   });
   return { config, unknownKeys, ignoredKeys };
 }
@@ -300,12 +313,13 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
 /**
  * The config with `dynamic` (key -> raw value, already merged in precedence order) layered over
  * the static keys of `staticConfig`, parsed and validated exactly like a startup config.
- * `explicit` stays the static set (DescribeConfigs' STATIC_BROKER_CONFIG source).
+ * `explicit` stays the static set (DescribeConfigs' STATIC_BROKER_CONFIG source); `settings` is the
+ * merged set.
  * Throws ConfigError naming the first invalid value.
  */
 export function withDynamicConfigs(staticConfig: BrokerConfig, dynamic: Readonly<Record<string, string>>): BrokerConfig {
   const { config } = loadConfig({ ...Object.fromEntries(staticConfig.explicit), ...dynamic });
-  return Object.freeze({ ...config, explicit: staticConfig.explicit });
+  return Object.freeze({ ...config, explicit: staticConfig.explicit, settings: config.explicit });
 }
 
 /** Parses `--override key=value` items into pairs; throws ConfigError on an item without '='. */

@@ -6,15 +6,17 @@
  * cluster-default dynamic > static (server.properties / overrides) > Kafka default.
  *
  * Invariants:
- * - Only keys the table (broker/config/config-defs.ts) marks `dynamic` are taken from the store. A
- *   stored key that is not dynamic, or whose value config.ts rejects, is left out with one
+ * - Keys the table (broker/config/config-defs.ts) marks `dynamic` are taken from the store, and
+ *   keys it does not know (Kafka keeps them as custom configs; they have no effect). A stored key
+ *   that is known but not dynamic, or whose value config.ts rejects, is left out with one
  *   warning per recompute; the broker keeps running (as Kafka ignores such configs found in
  *   ZooKeeper).
  * - Recomputed synchronously on every 'broker-config-changed' event, which the store emits
  *   before the write resolves, so a change is in effect before AlterConfigs is answered; and
  *   at construction, so persisted values apply from startup on.
  * - Updates are refused as Kafka 3.9 refuses them for BROKER resources (ConfigAdminManager's
- *   preprocessing): INVALID_REQUEST, for a key that is not dynamic as for an invalid value.
+ *   preprocessing): INVALID_REQUEST, for a key that is not dynamic as for an invalid value or a
+ *   combination DynamicLogConfig refuses (log.local.retention.* beyond log.retention.*).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors';
 import type { ClusterMetadataStore } from '../../coordinator/metadata-store';
@@ -23,6 +25,28 @@ import { ConfigError, withDynamicConfigs, type BrokerConfig } from './config';
 import type { Logger } from '../logger';
 
 type Layer = Readonly<Record<string, string>>;
+
+/** A key AlterConfigs may set on a BROKER resource: dynamic in the table, or unknown to it. */
+function isDynamicOrCustom(key: string): boolean {
+  const def = BROKER_CONFIG_BY_KEY.get(key);
+  return def === undefined || def.dynamic === true;
+}
+
+/**
+ * Kafka's DynamicLogConfig.validateReconfiguration: with a time (size) retention, the local
+ * retention must not be -1 nor above it; -2 means "as retention". Units: ms and bytes.
+ */
+function localRetentionRejection(config: BrokerConfig): string | undefined {
+  const check = (key: string, retentionKey: string, retention: number, limited: boolean): string | undefined => {
+    const local = Number(config.settings.get(key) ?? '-2');
+    if (!limited || local === -2) return undefined;
+    if (local === -1) return `Invalid value -1 for configuration ${key}: Value must not be -1 as ${retentionKey} value is set as ${retention}.`;
+    if (local > retention) return `Invalid value ${local} for configuration ${key}: Value must not be more than ${retentionKey} property value: ${retention}`;
+    return undefined;
+  };
+  return check('log.local.retention.ms', 'log.retention.ms', config.logRetentionMs, config.logRetentionMs !== -1)
+    ?? check('log.local.retention.bytes', 'log.retention.bytes', config.logRetentionBytes, config.logRetentionBytes > -1);
+}
 
 export class DynamicBrokerConfig {
   private clusterDefault: Layer = {};
@@ -59,7 +83,7 @@ export class DynamicBrokerConfig {
    * broker's set. Whatever passes here is also usable at recompute.
    */
   validate(perBroker: boolean, next: Layer): void {
-    const nonDynamic = Object.keys(next).filter((k) => BROKER_CONFIG_BY_KEY.get(k)?.dynamic !== true);
+    const nonDynamic = Object.keys(next).filter((k) => !isDynamicOrCustom(k));
     if (nonDynamic.length > 0) {
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: Set(${nonDynamic.join(', ')})`);
     }
@@ -83,7 +107,7 @@ export class DynamicBrokerConfig {
   private usable(stored: Layer, below: Layer, scope: string): Layer {
     const candidates: Record<string, string> = {};
     for (const [key, value] of Object.entries(stored)) {
-      if (BROKER_CONFIG_BY_KEY.get(key)?.dynamic === true) candidates[key] = value;
+      if (isDynamicOrCustom(key)) candidates[key] = value;
       else this.ignore(scope, key, value, `${key} cannot be updated dynamically`);
     }
     if (this.rejection({ ...below, ...candidates }) === undefined) return Object.freeze(candidates);
@@ -96,11 +120,10 @@ export class DynamicBrokerConfig {
     return Object.freeze(out);
   }
 
-  /** Why config.ts rejects `dynamic` over the static config, or undefined when it accepts it. */
+  /** Why `dynamic` over the static config is refused (config.ts, local retention), or undefined. */
   private rejection(dynamic: Layer): string | undefined {
     try {
-      withDynamicConfigs(this.staticConfig, dynamic);
-      return undefined;
+      return localRetentionRejection(withDynamicConfigs(this.staticConfig, dynamic));
     } catch (e) {
       if (e instanceof ConfigError) return e.message;
       throw e;

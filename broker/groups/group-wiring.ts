@@ -1,7 +1,10 @@
 /**
  * Builds the group coordinator for a broker: __consumer_offsets through the replica manager
- * (ReplicaCoordinatorLog), the broker's group.* / offsets.* settings, lazy partition ownership
- * (a partition is owned while this broker leads it), and a pino child as its logger.
+ * (ReplicaCoordinatorLog), the broker's group.* / offsets.* settings, partition ownership (a
+ * partition is owned while this broker leads it: loaded on election, which broker.ts reports
+ * from LeaderAndIsr; `leaderEpochOf` lets a request see a leadership not reported yet), and a
+ * pino child as its logger. The broker awaits `startup()`, which resolves once the partitions
+ * led at startup are loaded.
  */
 import { GroupCoordinator } from '../../coordinator/group/group-coordinator';
 import { ReplicaCoordinatorLog } from './coordinator-log-adapter';

@@ -7,9 +7,13 @@
  *   - unknown topic/partition -> UNKNOWN_TOPIC_OR_PARTITION; not leader -> NOT_LEADER_OR_FOLLOWER
  *   - v3+: exactly one magic-2 batch, else INVALID_RECORD; fewer bytes than a batch header
  *     -> CORRUPT_MESSAGE; zstd below v7 -> UNSUPPORTED_COMPRESSION_TYPE
- *   - storage validates CRC, sizes (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE), offsets, timestamps
+ *   - storage validates CRC, sizes (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE), offsets (a base
+ *     offset other than 0: INVALID_RECORD), and what the topic asks of records: keys on compacted
+ *     topics (INVALID_RECORD), the CreateTime window (INVALID_TIMESTAMP); such a refusal names
+ *     each bad record's index in recordErrors (v8+) with errorMessage summarizing them
  * * Appends start synchronously in request order (per-partition order across pipelined requests).
- * * acks=0 sends no response; acks=1 answers after the local append; acks=-1 when the HW covers
+ * * acks=0 sends no response, and closes the connection when any partition failed (the
+ *   producer's only way to learn of it); acks=1 answers after the local append; acks=-1 when the HW covers
  *   the append (immediately with one replica), REQUEST_TIMED_OUT after timeoutMs otherwise.
  *
  * Version notes:
@@ -30,7 +34,7 @@ import {
 } from '../../protocol/generated/produce-response';
 import type { AppendEntry, AppendResult } from '../replica/replica-manager';
 import { convertLegacyRecords, LEGACY_PRODUCE_SUPPORTED } from '../replica/legacy-records';
-import { defineHandler, NO_RESPONSE } from './define-handler';
+import { CloseConnection, defineHandler, NO_RESPONSE, type HandlerContext } from './define-handler';
 import { LeaderHints, wantsLeaderHint } from './leader-hint';
 
 const BATCH_HEADER = 61;
@@ -59,8 +63,27 @@ function partitionResponse(index: number, r: AppendResult): PartitionProduceResp
     baseOffset: r.baseOffset,
     logAppendTimeMs: r.logAppendTimeMs,
     logStartOffset: r.logStartOffset,
+    recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.batchIndexErrorMessage })),
     errorMessage: r.errorMessage,
   };
+}
+
+/**
+ * acks=0 has no response to carry an error, so a failed partition closes the connection: the
+ * producer notices and refreshes its metadata (Kafka's KafkaApis.handleProduceRequest).
+ */
+function closeForAcksZero(ctx: HandlerContext, req: ProduceRequest, results: readonly AppendResult[]): CloseConnection {
+  const failures: string[] = [];
+  let i = 0;
+  for (const t of req.topicData) {
+    for (const p of t.partitionData) {
+      const r = results[i++]!;
+      if (r.errorCode !== ErrorCode.NONE) failures.push(`${t.name}-${p.index}: ${ErrorCode[r.errorCode] ?? r.errorCode}`);
+    }
+  }
+  return new CloseConnection(
+    `error during produce request with correlation id ${ctx.correlationId} from client id ${ctx.clientId ?? ''} with acks=0; partitions and errors: ${failures.join(', ')}`,
+  );
 }
 
 export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
@@ -100,7 +123,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     // Starts every append now (synchronously), so pipelined requests keep their order.
     const pending = replicaManager.appendRecords(entries, req.acks, req.timeoutMs, (topic) => configAdmin.topicInt(topic, 'min.insync.replicas'));
     const results = await pending;
-    if (req.acks === 0) return NO_RESPONSE;
+    if (req.acks === 0) return results.some((r) => r.errorCode !== ErrorCode.NONE) ? closeForAcksZero(ctx, req, results) : NO_RESPONSE;
     const resp: ProduceResponse = { ...defaultProduceResponse(), responses: [] };
     let hints: LeaderHints | undefined; // built only when a partition needs a hint (v10+)
     let i = 0;

@@ -8,7 +8,11 @@
  *   (always below v4); the created topic is returned at once with its leaders.
  *   Otherwise UNKNOWN_TOPIC_OR_PARTITION; an illegal name INVALID_TOPIC_EXCEPTION;
  *   an unknown id UNKNOWN_TOPIC_ID.
- * * This broker leads every partition it hosts; leader epochs come from the partition state.
+ * * Leaders, epochs, replicas and ISR are the metadata cache's (the controller's UpdateMetadata).
+ * * Authorized operations (v8+, no authorizer: every operation of the resource type), as
+ *   KafkaApis.handleTopicMetadataRequest: when includeTopicAuthorizedOperations, on every topic
+ *   entry looked up by name (found, auto-created or not found) but not on unknown topic ids; when
+ *   includeClusterAuthorizedOperations (v8-10 only), on the cluster. Otherwise Integer.MIN_VALUE.
  *
  * Version notes:
  * * v1: controllerId, rack, isInternal, null = all topics   * v2: clusterId
@@ -29,6 +33,7 @@ import {
 import type { TopicMetadata } from '../../coordinator/metadata-store';
 import { validateTopicName } from '../metadata/topic-admin';
 import { defineHandler, type HandlerContext } from './define-handler';
+import { CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations';
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -54,12 +59,23 @@ function errorEntry(name: string | null, topicId: string, code: ErrorCode): Meta
 }
 
 async function resolveTopic(ctx: HandlerContext, req: MetadataRequest, name: string | null, topicId: string): Promise<MetadataResponseTopic> {
-  const { metadataCache: cache, config, topicAdmin } = ctx.services;
+  const cache = ctx.services.metadataCache;
   if (name === null || name === '') {
     if (topicId === ZERO_UUID) return errorEntry(name, topicId, ErrorCode.INVALID_REQUEST);
     const t = cache.topicById(topicId);
-    return t ? topicEntry(ctx, t) : errorEntry(null, topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+    return t ? withTopicOperations(req, topicEntry(ctx, t)) : errorEntry(null, topicId, ErrorCode.UNKNOWN_TOPIC_ID);
   }
+  return withTopicOperations(req, await resolveByName(ctx, req, name));
+}
+
+/** Kafka sets topic authorized operations on every entry of a topic resolved by name or found by id. */
+function withTopicOperations(req: MetadataRequest, t: MetadataResponseTopic): MetadataResponseTopic {
+  if (req.includeTopicAuthorizedOperations) t.topicAuthorizedOperations = TOPIC_OPERATIONS;
+  return t;
+}
+
+async function resolveByName(ctx: HandlerContext, req: MetadataRequest, name: string): Promise<MetadataResponseTopic> {
+  const { metadataCache: cache, config, topicAdmin } = ctx.services;
   const existing = cache.topic(name);
   if (existing) return topicEntry(ctx, existing);
   try {
@@ -100,11 +116,12 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
     const resp = base(ctx);
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     if (all) {
-      resp.topics = ctx.services.metadataCache.topics().map((t) => topicEntry(ctx, t));
+      resp.topics = ctx.services.metadataCache.topics().map((t) => withTopicOperations(req, topicEntry(ctx, t)));
     } else {
       resp.topics = await Promise.all(req.topics!.map((t) => resolveTopic(ctx, req, t.name, t.topicId)));
     }
     if (ctx.apiVersion < 10) for (const t of resp.topics) t.topicId = ZERO_UUID;
+    if (ctx.apiVersion >= 8 && ctx.apiVersion <= 10 && req.includeClusterAuthorizedOperations) resp.clusterAuthorizedOperations = CLUSTER_OPERATIONS;
     return resp;
   },
   errorResponse(req, code, ctx) {

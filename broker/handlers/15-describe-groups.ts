@@ -5,8 +5,9 @@
  * * One entry per requested group: state, protocol type, members (client id/host, instance id).
  *   Member metadata, assignments and the protocol name are filled only for Stable groups.
  * * An unknown group is reported with state "Dead" and no error (Kafka 3.9).
- * * authorizedOperations (v3+): READ, DESCRIBE, DELETE (no authorizer) when asked for, else
- *   Integer.MIN_VALUE.
+ * * authorizedOperations (v3+): when asked for, READ, DESCRIBE, DELETE (every GROUP operation:
+ *   no authorizer) on each group described without error, as KafkaApis.handleDescribeGroupsRequest;
+ *   otherwise (not asked, or an error entry) Integer.MIN_VALUE.
  *
  * Version notes:
  * * v1: throttleTimeMs   * v3: authorizedOperations   * v4: groupInstanceId   * v5: flexible
@@ -16,10 +17,7 @@ import { readDescribeGroupsRequest, type DescribeGroupsRequest } from '../../pro
 import { defaultDescribeGroupsResponse, sizeDescribeGroupsResponse, writeDescribeGroupsResponse, type DescribeGroupsResponse } from '../../protocol/generated/describe-groups-response';
 import { requireGroupCoordinator } from '../../coordinator/group/group-coordinator';
 import { defineHandler } from './define-handler';
-
-/** AclOperation codes READ(3), DELETE(6), DESCRIBE(8) as a bit field. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-const NOT_REQUESTED = -2147483648;
+import { GROUP_OPERATIONS, NOT_REQUESTED_OPERATIONS as NOT_REQUESTED } from './authorized-operations';
 
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   apiKey: ApiKey.DescribeGroups,
@@ -31,7 +29,7 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Descri
   handle(ctx, req) {
     const gc = requireGroupCoordinator(ctx.services.groupCoordinator);
     const v = ctx.apiVersion;
-    const ops = v >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
+    const asked = v >= 3 && req.includeAuthorizedOperations;
     return {
       ...defaultDescribeGroupsResponse(),
       groups: req.groups.map((id) => {
@@ -50,7 +48,7 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Descri
             memberMetadata: m.metadata,
             memberAssignment: m.assignment,
           })),
-          authorizedOperations: ops,
+          authorizedOperations: asked && d.errorCode === 0 ? GROUP_OPERATIONS : NOT_REQUESTED,
         };
       }),
     };

@@ -7,7 +7,13 @@
  *   INVALID_REPLICATION_FACTOR (RF above the live brokers: 1 on one node),
  *   INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG (unknown key or bad value), INVALID_REQUEST
  *   (a name listed twice, or assignments together with partitions/RF).
- * * validateOnly: everything is checked, nothing is created; the result describes the topic.
+ * * validateOnly: everything is checked, nothing is created; the result describes the topic
+ *   (timeoutMs plays no part).
+ * * timeoutMs (ZkAdminManager.createTopics / DelayedCreatePartitions): the answer waits up to
+ *   timeoutMs for every new partition to have a leader, then REQUEST_TIMED_OUT; with timeoutMs
+ *   <= 0 the topic is written to the store and REQUEST_TIMED_OUT answered at once (the creation
+ *   goes on). A REQUEST_TIMED_OUT carries no message; an error result has numPartitions and
+ *   replicationFactor -1 and no configs.
  * * -1 partitions / RF mean num.partitions / default.replication.factor (v4+).
  *
  * Version notes:
@@ -29,7 +35,7 @@ import { TOPIC_CONFIG_BY_KEY } from '../../coordinator/topic-config';
 import { defineHandler, type HandlerContext } from './define-handler';
 import { ZERO_UUID } from './03-metadata';
 
-async function createOne(ctx: HandlerContext, t: CreatableTopic, validateOnly: boolean): Promise<CreatableTopicResult> {
+async function createOne(ctx: HandlerContext, t: CreatableTopic, validateOnly: boolean, timeoutMs: number): Promise<CreatableTopicResult> {
   const v = ctx.apiVersion;
   const base = { ...defaultCreatableTopicResult(), name: t.name };
   try {
@@ -44,6 +50,8 @@ async function createOne(ctx: HandlerContext, t: CreatableTopic, validateOnly: b
         configs,
       },
       validateOnly,
+      false,
+      timeoutMs,
     );
     if (v < 5) return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
     const resolved = ctx.services.configAdmin.resolveTopic(created.configs);
@@ -65,7 +73,8 @@ async function createOne(ctx: HandlerContext, t: CreatableTopic, validateOnly: b
   } catch (e) {
     const code = errorCodeOf(e);
     if (!(e instanceof KafkaError)) ctx.log.error({ err: e, topic: t.name }, 'CreateTopics failed');
-    return { ...base, errorCode: code, errorMessage: v >= 1 ? (e as Error).message : null };
+    const message = v >= 1 && code !== ErrorCode.REQUEST_TIMED_OUT ? (e as Error).message : null;
+    return { ...base, errorCode: code, errorMessage: message };
   }
 }
 
@@ -84,7 +93,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
       req.topics.map((t) =>
         (counts.get(t.name) ?? 0) > 1
           ? Promise.resolve({ ...defaultCreatableTopicResult(), name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: ctx.apiVersion >= 1 ? `Create topics request contains multiple entries for topic ${t.name}` : null })
-          : createOne(ctx, t, validateOnly),
+          : createOne(ctx, t, validateOnly, req.timeoutMs),
       ),
     );
     return { ...defaultCreateTopicsResponse(), topics };

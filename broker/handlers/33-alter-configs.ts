@@ -1,14 +1,17 @@
 /**
  * AlterConfigs: v0-2
  *
- * Behavior:
+ * Behavior (Kafka 3.9's ConfigAdminManager.preprocess, then ZkAdminManager):
  * * Replaces the whole set of dynamic configs of each resource (Kafka's legacy semantics: keys
  *   not listed return to their defaults).
- * * A null value -> INVALID_REQUEST.
- * * TOPIC: INVALID_CONFIG for unknown keys / bad values, UNKNOWN_TOPIC_OR_PARTITION.
- *   BROKER ("" = cluster default, or this broker's id): INVALID_CONFIG for unknown keys;
- *   INVALID_REQUEST for a key that is not dynamic or a bad value (Kafka 3.9 answers BROKER
- *   validation failures so). An accepted change is in effect before the response.
+ * * A resource listed twice -> INVALID_REQUEST for each listing; duplicate keys or a null value ->
+ *   INVALID_REQUEST; BROKER_LOGGER and unknown resource types -> INVALID_REQUEST.
+ * * TOPIC: "" -> INVALID_REQUEST; UNKNOWN_TOPIC_OR_PARTITION; INVALID_CONFIG for unknown keys, bad
+ *   values and refused combinations (min.compaction.lag.ms > max.compaction.lag.ms with the broker
+ *   defaults, remote storage).
+ *   BROKER ("" = cluster default, or this broker's id; another id or not an int -> INVALID_REQUEST):
+ *   keys the table does not know are stored as custom configs (as Kafka does); a key that is not
+ *   dynamic or a bad value -> INVALID_REQUEST. An accepted change is in effect before the response.
  * * validateOnly checks without changing anything. New topic configs apply to the logs at once.
  *
  * Version notes:
@@ -24,7 +27,7 @@ import {
   writeAlterConfigsResponse,
   type AlterConfigsResponse,
 } from '../../protocol/generated/alter-configs-response';
-import { AlterOp } from '../config/config-admin';
+import { AlterOp, REPEATED_RESOURCE_MESSAGE, repeatedResources } from '../config/alter-ops';
 import { defineHandler } from './define-handler';
 
 export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
@@ -36,8 +39,13 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
   size: sizeAlterConfigsResponse,
   async handle(ctx, req) {
     const responses = [];
-    for (const res of req.resources) {
+    const repeated = repeatedResources(req.resources);
+    for (const [i, res] of req.resources.entries()) {
       const base = { ...defaultAlterConfigsResourceResponse(), resourceType: res.resourceType, resourceName: res.resourceName };
+      if (repeated.has(i)) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: REPEATED_RESOURCE_MESSAGE });
+        continue;
+      }
       try {
         await ctx.services.configAdmin.alter(res.resourceType, res.resourceName, res.configs.map((c) => ({ name: c.name, value: c.value, op: AlterOp.SET })), false, req.validateOnly);
         responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });

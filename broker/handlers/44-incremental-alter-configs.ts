@@ -3,8 +3,10 @@
  *
  * Behavior:
  * * Per key: SET (0), DELETE (1, back to the default), APPEND (2) / SUBTRACT (3) for list configs
- *   (INVALID_CONFIG for others). A key listed twice -> INVALID_REQUEST.
- * * Same resources and errors as AlterConfigs; validateOnly checks only.
+ *   (INVALID_CONFIG for others; the list starts from Kafka's default of the key when unset).
+ * * Same request checks, resources and errors as AlterConfigs (33), plus BROKER_LOGGER (8): SET or
+ *   DELETE the level of an existing runtime logger (RuntimeLoggerManager's checks).
+ * * validateOnly checks only.
  *
  * Version notes:
  * * v1: flexible
@@ -19,6 +21,7 @@ import {
   writeIncrementalAlterConfigsResponse,
   type IncrementalAlterConfigsResponse,
 } from '../../protocol/generated/incremental-alter-configs-response';
+import { REPEATED_RESOURCE_MESSAGE, repeatedResources } from '../config/alter-ops';
 import { defineHandler } from './define-handler';
 
 export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
@@ -30,8 +33,13 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
   size: sizeIncrementalAlterConfigsResponse,
   async handle(ctx, req) {
     const responses = [];
-    for (const res of req.resources) {
+    const repeated = repeatedResources(req.resources);
+    for (const [i, res] of req.resources.entries()) {
       const base = { ...defaultAlterConfigsResourceResponse(), resourceType: res.resourceType, resourceName: res.resourceName };
+      if (repeated.has(i)) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: REPEATED_RESOURCE_MESSAGE });
+        continue;
+      }
       try {
         await ctx.services.configAdmin.alter(res.resourceType, res.resourceName, res.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation })), true, req.validateOnly);
         responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });

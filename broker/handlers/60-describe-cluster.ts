@@ -1,9 +1,14 @@
 /**
  * DescribeCluster: v0-1
  *
- * Behavior:
- * * Cluster id, controller id and every live broker on the request's listener.
- * * endpointType (v1): 1 = brokers (answered); 2 = controllers -> UNSUPPORTED_ENDPOINT_TYPE.
+ * Behavior (Kafka's AuthHelper.computeDescribeClusterResponse on a ZooKeeper-mode broker):
+ * * Cluster id, controller id (-1 unless the controller is among the live brokers listed) and
+ *   every live broker on the request's listener; endpointType 1 (brokers).
+ * * endpointType 2 (controllers) reaches a broker endpoint: MISMATCHED_ENDPOINT_TYPE; any other
+ *   value: UNSUPPORTED_ENDPOINT_TYPE (INVALID_REQUEST for either at v0, which cannot carry one).
+ *   The error answer carries only the code and message (schema defaults elsewhere).
+ * * clusterAuthorizedOperations: every CLUSTER operation (no authorizer) when asked for, else
+ *   Integer.MIN_VALUE.
  *
  * Version notes:
  * * v1: endpointType
@@ -18,6 +23,20 @@ import {
   type DescribeClusterResponse,
 } from '../../protocol/generated/describe-cluster-response';
 import { defineHandler } from './define-handler';
+import { CLUSTER_OPERATIONS, NOT_REQUESTED_OPERATIONS } from './authorized-operations';
+
+/** Kafka's EndpointType ids. */
+const BROKER_ENDPOINT = 1;
+const CONTROLLER_ENDPOINT = 2;
+
+function endpointError(version: number, endpointType: number): DescribeClusterResponse | undefined {
+  if (endpointType === BROKER_ENDPOINT) return undefined;
+  const [code, errorMessage] =
+    endpointType === CONTROLLER_ENDPOINT
+      ? [ErrorCode.MISMATCHED_ENDPOINT_TYPE, 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER']
+      : [ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, `Unsupported endpoint type ${endpointType}`];
+  return { ...defaultDescribeClusterResponse(), errorCode: version === 0 ? ErrorCode.INVALID_REQUEST : code, errorMessage };
+}
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   apiKey: ApiKey.DescribeCluster,
@@ -27,17 +46,20 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
   write: writeDescribeClusterResponse,
   size: sizeDescribeClusterResponse,
   handle(ctx, req) {
+    const failed = endpointError(ctx.apiVersion, req.endpointType);
+    if (failed) return failed;
     const cache = ctx.services.metadataCache;
-    const base = { ...defaultDescribeClusterResponse(), endpointType: ctx.apiVersion >= 1 ? req.endpointType : 1, clusterId: cache.clusterId, controllerId: cache.controllerId };
-    if (ctx.apiVersion >= 1 && req.endpointType !== 1) {
-      return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Only broker endpoints can be described' };
-    }
+    const brokers = cache.brokers(ctx.listener).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
     return {
-      ...base,
-      brokers: cache.brokers(ctx.listener).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      ...defaultDescribeClusterResponse(),
+      endpointType: BROKER_ENDPOINT,
+      clusterId: cache.clusterId,
+      controllerId: brokers.some((b) => b.brokerId === cache.controllerId) ? cache.controllerId : -1,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED_OPERATIONS,
+      brokers,
     };
   },
-  errorResponse(req, code, ctx) {
-    return { ...defaultDescribeClusterResponse(), endpointType: ctx.apiVersion >= 1 ? req.endpointType : 1, errorCode: code };
+  errorResponse(_req, code) {
+    return { ...defaultDescribeClusterResponse(), errorCode: code };
   },
 });

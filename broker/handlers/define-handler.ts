@@ -10,7 +10,8 @@
  *     read: readOffsetCommitRequest, write: writeOffsetCommitResponse, size: sizeOffsetCommitResponse,
  *     async handle(ctx, req) {
  *       const gc = ctx.services.groupCoordinator;   // undefined until the broker wires one
- *       ...; return response;                         // or NO_RESPONSE to send nothing
+ *       ...; return response;                         // or NO_RESPONSE to send nothing,
+ *                                                     // or new CloseConnection(reason)
  *     },
  *     errorResponse(req, code, ctx) { ... every entry carries `code` ... },
  *   });
@@ -46,6 +47,15 @@ import type { Controller } from '../../coordinator/controller/controller';
 /** Returned by `handle` when no response frame must be written (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
 export type NoResponse = typeof NO_RESPONSE;
+
+/**
+ * Returned by `handle` to close the connection instead of answering, the only way to tell a
+ * client that expects no response that its request failed (Produce with acks=0, as Kafka's
+ * KafkaApis does). The connection logs `reason` with the peer.
+ */
+export class CloseConnection {
+  constructor(readonly reason: string) {}
+}
 
 /**
  * The group coordinator as seen by the broker. The group helper's coordinator object is stored
@@ -111,7 +121,7 @@ export interface HandlerDef<Req, Resp> {
   readonly read: (r: Reader, version: number) => Req;
   readonly write: (w: Writer, m: Resp, version: number) => void;
   readonly size: (m: Resp, version: number, ext?: ExternalSize) => number;
-  handle(ctx: HandlerContext, req: Req): Resp | NoResponse | Promise<Resp | NoResponse>;
+  handle(ctx: HandlerContext, req: Req): Resp | NoResponse | CloseConnection | Promise<Resp | NoResponse | CloseConnection>;
   /** The response to `req` with every error field set to `code`. */
   errorResponse(req: Req, code: ErrorCode, ctx: HandlerContext): Resp;
 }

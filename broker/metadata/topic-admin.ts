@@ -15,7 +15,6 @@ import { randomUuid } from '../../coordinator/memory-metadata-store';
 import { validateTopicConfigs } from '../../coordinator/topic-config';
 import { assignReplicasToBrokers } from '../../coordinator/controller/replica-assignment';
 import type { BrokerConfig } from '../config/config';
-import type { ConfigAdmin } from '../config/config-admin';
 import type { Logger } from '../logger';
 import type { MetadataCache } from './metadata-cache';
 
@@ -78,8 +77,13 @@ export class TopicAdmin {
     return INTERNAL_TOPICS.has(name);
   }
 
-  /** Validates (always) and creates (unless validateOnly). */
-  async createTopic(spec: CreateTopicSpec, validateOnly: boolean, internal = false): Promise<CreatedTopic> {
+  /**
+   * Validates (always) and creates (unless validateOnly), then waits up to `timeoutMs` for every
+   * partition to have a leader in the metadata cache (Kafka's DelayedCreatePartitions). With
+   * `timeoutMs` <= 0 the creation is written and REQUEST_TIMED_OUT thrown at once, without
+   * waiting (ZkAdminManager.createTopics); the controller still creates the topic.
+   */
+  async createTopic(spec: CreateTopicSpec, validateOnly: boolean, internal = false, timeoutMs = this.waitMs): Promise<CreatedTopic> {
     validateTopicName(spec.name);
     if (this.store.topic(spec.name) || this.creating.has(spec.name)) {
       throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
@@ -103,12 +107,14 @@ export class TopicAdmin {
       if (rf > brokers.length) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: ${brokers.length}.`);
       assignment = assignReplicasToBrokers(this.brokerRacks(), n, rf);
     }
-    const configs = validateTopicConfigs(spec.configs);
+    // Validated alone and combined with the broker's effective log defaults (Kafka's LogConfig.validate).
+    const configs = validateTopicConfigs(spec.configs, (k) => this.current().settings.get(k));
     const rf = assignment.get(0)?.length ?? 0;
     if (validateOnly) return { topicId: '', numPartitions: assignment.size, replicationFactor: rf, configs };
     const creation = (async () => {
       const topic = await this.store.createTopic({ name: spec.name, topicId: randomUuid(), assignment, configs, isInternal: internal || this.isInternal(spec.name) });
-      await this.waitForLeaders(spec.name, [...assignment.keys()]);
+      if (timeoutMs <= 0) throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `creating ${spec.name}: timeout ${timeoutMs} ms, not waiting for its leaders`);
+      await this.waitForLeaders(spec.name, [...assignment.keys()], timeoutMs);
       this.log.info({ topic: spec.name, partitions: assignment.size, rf }, `created topic ${spec.name}`);
       return topic;
     })();
@@ -164,14 +170,14 @@ export class TopicAdmin {
     return t;
   }
 
-  /** Resolves once `done()` holds in the metadata cache; REQUEST_TIMED_OUT after waitMs. */
-  private waitForCache(done: () => boolean, what: string): Promise<void> {
+  /** Resolves once `done()` holds in the metadata cache; REQUEST_TIMED_OUT after `waitMs` ms. */
+  private waitForCache(done: () => boolean, what: string, waitMs = this.waitMs): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
-        reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${what}: the controller did not complete it within ${this.waitMs} ms`));
-      }, this.waitMs);
+        reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${what}: the controller did not complete it within ${waitMs} ms`));
+      }, waitMs);
       const off = this.cache.onUpdate(() => {
         if (!done()) return;
         clearTimeout(timer);
@@ -181,8 +187,8 @@ export class TopicAdmin {
     });
   }
 
-  private waitForLeaders(topic: string, partitions: readonly number[]): Promise<void> {
-    return this.waitForCache(() => this.cache.hasLeaders(topic, partitions), `creating partitions ${partitions.join(',')} of ${topic}`);
+  private waitForLeaders(topic: string, partitions: readonly number[], waitMs = this.waitMs): Promise<void> {
+    return this.waitForCache(() => this.cache.hasLeaders(topic, partitions), `creating partitions ${partitions.join(',')} of ${topic}`, waitMs);
   }
 
   async deleteTopic(name: string): Promise<TopicMetadata> {

@@ -6,10 +6,12 @@
  * - Unknown API key, an API without a handler, a version outside Kafka's valid range, a
  *   malformed header or body, or bytes left after the body: close the connection (the
  *   connection logs one warning naming the peer and this reason).
- * - ApiVersions above the supported max: answer v0 with UNSUPPORTED_VERSION and the key list.
+ * - ApiVersions above the supported max: answer v0 with UNSUPPORTED_VERSION and ApiVersions' own range.
  * - Other APIs at a version Kafka defines but the handler does not serve: decode, then answer
  *   `errorResponse(req, UNSUPPORTED_VERSION)` at the requested version.
  * - Handlers are invoked synchronously from handleFrame (request order per connection).
+ * - A handler may answer NO_RESPONSE (nothing is written) or a CloseConnection (the connection
+ *   is closed with its reason, e.g. a failed Produce with acks=0).
  * - A handler error becomes errorResponse(req, code); unexpected errors log once at error level.
  * - Response header: v1 (tagged fields) for flexible versions, v0 otherwise; ApiVersions always v0.
  */
@@ -21,7 +23,7 @@ import { Reader } from '../../protocol/primitives/reader';
 import { Writer, type ExternalSize } from '../../protocol/primitives/writer';
 import type { Clock } from '../../storage/clock';
 import type { ConnectionInfo, DispatchResult, FrameHandler } from './connection';
-import { NO_RESPONSE, type BrokerServices, type Handler, type HandlerContext } from '../handlers/define-handler';
+import { CloseConnection, NO_RESPONSE, type BrokerServices, type Handler, type HandlerContext } from '../handlers/define-handler';
 
 const NONE: DispatchResult = Object.freeze({ kind: 'none' });
 
@@ -103,6 +105,7 @@ export class Dispatcher implements FrameHandler {
 
   private encodeResult(handler: Handler, info: ApiInfo, req: unknown, resp: unknown, ctx: HandlerContext, flexible: boolean): DispatchResult {
     if (resp === NO_RESPONSE) return NONE;
+    if (resp instanceof CloseConnection) return close(resp.reason);
     try {
       return { kind: 'response', chunks: encodeResponse(handler, resp, ctx.apiVersion, ctx.correlationId, flexible) };
     } catch (e) {
@@ -143,12 +146,17 @@ export class Dispatcher implements FrameHandler {
     }
   }
 
-  /** KIP-511: ApiVersions at an unsupported version is answered at v0 with the supported keys. */
+  /**
+   * KIP-511: ApiVersions above the served versions is answered at v0 with UNSUPPORTED_VERSION and,
+   * as the only key, ApiVersions' own range (Kafka's ApiVersionsRequest.getErrorResponse): the
+   * client retries at the highest version listed and then learns every other key.
+   */
   private apiVersionsFallback(correlationId: number): Buffer[] {
+    const own = this.byKey.get(ApiKey.ApiVersions)!;
     const resp: ApiVersionsResponse = {
       ...defaultApiVersionsResponse(),
       errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      apiKeys: this.services.apiVersions.map(([apiKey, minVersion, maxVersion]) => ({ apiKey, minVersion, maxVersion })),
+      apiKeys: [{ apiKey: ApiKey.ApiVersions, minVersion: own.minVersion, maxVersion: own.maxVersion }],
     };
     return encodeWith((w) => writeApiVersionsResponse(w, resp, 0), (ext) => sizeApiVersionsResponse(resp, 0, ext), correlationId, false);
   }

@@ -199,12 +199,25 @@ export class Partition {
 
   /** Throws NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH as Kafka does. */
   checkLeader(currentLeaderEpoch = -1): void {
+    this.checkReplica(currentLeaderEpoch, true);
+  }
+
+  /**
+   * Kafka's localLogWithEpochOrThrow: the leader epoch check, then NOT_LEADER_OR_FOLLOWER
+   * when this replica is closed or offline, or does not lead and `requireLeader`.
+   */
+  checkReplica(currentLeaderEpoch: number, requireLeader: boolean): void {
     if (this.closed) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     if (currentLeaderEpoch >= 0) {
       if (currentLeaderEpoch < this.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is older than ${this.leaderEpoch} of ${this.key}`);
       if (currentLeaderEpoch > this.leaderEpoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is newer than ${this.leaderEpoch} of ${this.key}`);
     }
-    if (this.role !== 'leader') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (this.role === 'offline' || (requireLeader && this.role !== 'leader')) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  }
+
+  /** The log end offset when this leadership began, or null when not leader (Kafka's leaderEpochStartOffsetOpt). */
+  get leaderEpochStartOffsetIfLeader(): bigint | null {
+    return this.role === 'leader' ? this.leaderEpochStartOffset : null;
   }
 
   // ---- leader: appends ------------------------------------------------------------------
@@ -413,13 +426,21 @@ export class Partition {
 
   // ---- admin ---------------------------------------------------------------------------
 
-  /** DeleteRecords: moves the log start offset; `offset` -1 means the HW. Returns the new low watermark. */
+  /**
+   * DeleteRecords (Kafka's deleteRecordsOnLeader): moves the log start offset; `offset` -1
+   * means the HW. In Kafka's order: NOT_LEADER_OR_FOLLOWER; POLICY_VIOLATION without `delete`
+   * in cleanup.policy; OFFSET_OUT_OF_RANGE below 0 or above the HW. Returns the new low watermark.
+   */
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
     const run = this.appendChain.then(async () => {
       this.checkLeader();
+      if (!this.log.config.cleanupPolicy.delete) {
+        throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Records of partition ${this.key} can not be deleted due to the configured policy`);
+      }
       const target = offset === -1n ? this.highWatermark : offset;
-      if (target < 0n || target > this.highWatermark) {
-        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot delete records of ${this.key} before ${offset}: high watermark is ${this.highWatermark}`);
+      if (target < 0n) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `The offset ${target} for partition ${this.key} is not valid`);
+      if (target > this.highWatermark) {
+        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Cannot increment the log start offset to ${target} of partition ${this.key} since it is larger than the high watermark ${this.highWatermark}`);
       }
       const start = target <= this.log.logStartOffset ? this.log.logStartOffset : await this.log.deleteRecordsBefore(target);
       this.onChange?.();

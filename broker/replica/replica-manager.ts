@@ -14,6 +14,7 @@ import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors';
 import type { Clock } from '../../storage/clock';
 import type { LogConfig } from '../../storage/log-config';
 import type { LogManager } from '../../storage/log-manager';
+import { RecordValidationError, type RecordError } from '../../storage/record-validation-error';
 import { DelayedFetch, DelayedProduce, readableBytes, type FetchWatch, type ProducePartitionStatus } from './delayed-ops';
 import type { Logger } from '../logger';
 import { Partition, type IsolationLevel, type PartitionReadResult } from './partition';
@@ -32,6 +33,8 @@ export interface AppendEntry {
 export interface AppendResult {
   errorCode: ErrorCode;
   errorMessage: string | null;
+  /** The bad records of a refused batch, by index in the batch (Produce v8+); else empty. */
+  recordErrors: readonly RecordError[];
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
@@ -109,6 +112,17 @@ export class ReplicaManager {
     return p;
   }
 
+  /**
+   * The local replica for ListOffsets / DeleteRecords (Kafka's getPartitionOrException): when
+   * there is none, NOT_LEADER_OR_FOLLOWER if the partition exists in the cluster metadata (it
+   * lives on other brokers), else UNKNOWN_TOPIC_OR_PARTITION. Roles are checked by the caller.
+   */
+  hostedPartition(topic: string, partition: number, inMetadata: boolean): Partition {
+    const p = this.partitions.get(partitionKey(topic, partition));
+    if (p && !p.isClosed) return p;
+    throw new KafkaError(inMetadata ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  }
+
   /** The local replica, creating it (and opening or creating its log) when missing; role 'offline' until the controller gives one. */
   async getOrCreatePartition(topic: string, partition: number, topicId: string, config: LogConfig): Promise<Partition> {
     const key = partitionKey(topic, partition);
@@ -176,6 +190,7 @@ export class ReplicaManager {
         (info): AppendResult => ({
           errorCode: ErrorCode.NONE,
           errorMessage: null,
+          recordErrors: NO_RECORD_ERRORS,
           baseOffset: info.firstOffset,
           logAppendTimeMs: info.logAppendTimeMs,
           logStartOffset: info.logStartOffset,
@@ -184,7 +199,10 @@ export class ReplicaManager {
         (err: unknown) => {
           const code = errorCodeOf(err);
           if (code === ErrorCode.UNKNOWN_SERVER_ERROR) this.log.error({ err, tp: partitionKey(e.topic, e.partition) }, 'append failed unexpectedly');
-          return failed(code, err instanceof Error && code !== ErrorCode.UNKNOWN_SERVER_ERROR ? err.message : null);
+          const result = failed(code, err instanceof Error && code !== ErrorCode.UNKNOWN_SERVER_ERROR ? err.message : null);
+          if (err instanceof RecordValidationError) result.recordErrors = err.recordErrors;
+          if (!KNOWN_APPEND_ERRORS.has(code)) result.logStartOffset = p.log.logStartOffset;
+          return result;
         },
       );
     });
@@ -292,6 +310,22 @@ export class ReplicaManager {
   }
 }
 
+const NO_RECORD_ERRORS: readonly RecordError[] = Object.freeze([]);
+
+/**
+ * Append errors answered with logStartOffset -1 (Kafka's ReplicaManager.appendToLocalLog lists
+ * them); any other failure of an append (invalid records, timestamps, too few replicas, ...)
+ * carries the partition's log start offset.
+ */
+const KNOWN_APPEND_ERRORS: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.RECORD_LIST_TOO_LARGE,
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
+
 function failed(code: ErrorCode, message: string | null): AppendResult {
-  return { errorCode: code, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, lastOffset: -1n };
+  return { errorCode: code, errorMessage: message, recordErrors: NO_RECORD_ERRORS, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, lastOffset: -1n };
 }

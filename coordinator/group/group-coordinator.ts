@@ -62,12 +62,18 @@ export class GroupCoordinator {
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
-  startup(): void {
+  /**
+   * Starts serving. Resolves once every partition led here (elected before startup, or found
+   * through `leaderEpochOf`) has finished loading, so a broker that awaits it is up only with its
+   * groups and committed offsets in memory. Never rejects: a failed load answers
+   * COORDINATOR_NOT_AVAILABLE and is retried on the next request.
+   */
+  async startup(): Promise<void> {
     if (this.active) return;
     this.active = true;
     this.scheduleExpiry();
-    // Start loading every partition already led here (lazy ownership would otherwise wait for a request).
     if (this.leaderEpochOf) for (let p = 0; p < this.config.offsetsTopicNumPartitions; p++) this.statusOf(p);
+    await Promise.all([...this.partitions.values()].map((s) => s.loaded));
   }
 
   shutdown(): void {

@@ -10,6 +10,12 @@
  * while output is produced (never after): exceeding it throws DecompressionLimitError
  * (MESSAGE_TOO_LARGE). Corrupt input throws ProtocolDecodeError (CORRUPT_MESSAGE). An unknown codec
  * id throws KafkaError(UNSUPPORTED_COMPRESSION_TYPE).
+ *
+ * Levels (KIP-390's compression.gzip/lz4/zstd.level): `compress` takes an optional level, honoured
+ * by every codec that has one: gzip -1 (zlib's default) or 1-9; lz4 1-17, where the default 9
+ * uses the fast block compressor and any other level the high-compression one (as Kafka's
+ * Lz4BlockOutputStream picks); zstd -131072..22 (default 3). snappy and none have no level and
+ * ignore it.
  */
 import * as zlib from 'zlib';
 import { promisify } from 'util';
@@ -18,9 +24,14 @@ import { ErrorCode, KafkaError } from '../errors';
 import { CompressionType } from './record-batch';
 import { DecompressionLimitError, corrupt } from './compression-errors';
 import { snappyCompress, snappyDecompress } from './snappy-xerial';
-import { lz4Compress, lz4Decompress } from './lz4-frame';
+import { LZ4_DEFAULT_LEVEL, lz4Compress, lz4Decompress } from './lz4-frame';
 
 export { DecompressionLimitError } from './compression-errors';
+export { LZ4_DEFAULT_LEVEL } from './lz4-frame';
+
+/** Kafka's default levels (GzipCompression, ZstdCompression): zlib's own default, and zstd 3. */
+export const GZIP_DEFAULT_LEVEL = -1;
+export const ZSTD_DEFAULT_LEVEL = 3;
 
 /** Default bound on the decompressed size of one batch's records: 256 MiB. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
@@ -28,7 +39,8 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 export interface Codec {
   readonly type: CompressionType;
   readonly name: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-  compress(data: Buffer): Buffer;
+  /** @param level the codec's level (see above); omitted = the codec's default. */
+  compress(data: Buffer, level?: number): Buffer;
   /** @param maxBytes upper bound on the output size (bytes). */
   decompress(data: Buffer, maxBytes: number): Buffer;
 }
@@ -52,7 +64,7 @@ function isBufferTooLarge(e: unknown): boolean {
 const gzipCodec: Codec = {
   type: CompressionType.Gzip,
   name: 'gzip',
-  compress: (data) => zlib.gzipSync(data),
+  compress: (data, level = GZIP_DEFAULT_LEVEL) => zlib.gzipSync(data, { level }),
   decompress(data, maxBytes) {
     try {
       return zlib.gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
@@ -73,11 +85,10 @@ const snappyCodec: Codec = {
 const lz4Codec: Codec = {
   type: CompressionType.Lz4,
   name: 'lz4',
-  compress: (data) => lz4Compress(data),
+  compress: (data, level = LZ4_DEFAULT_LEVEL) => lz4Compress(data, false, level),
   decompress: lz4Decompress,
 };
 
-const ZSTD_LEVEL = 3;
 const ZSTD_CHUNK = zstd.dStreamOutSize();
 let zstdCCtx: zstd.CCtx | null = null;
 let zstdDCtx: zstd.DCtx | null = null;
@@ -139,10 +150,10 @@ function zstdDecompress(data: Buffer, maxBytes: number): Buffer {
 const zstdCodec: Codec = {
   type: CompressionType.Zstd,
   name: 'zstd',
-  compress(data) {
+  compress(data, level = ZSTD_DEFAULT_LEVEL) {
     zstdCCtx ??= new zstd.CCtx();
     const out = Buffer.allocUnsafe(zstd.compressBound(data.length));
-    const n = zstdCCtx.compress(out, data, ZSTD_LEVEL);
+    const n = zstdCCtx.compress(out, data, level);
     return out.subarray(0, n);
   },
   decompress: zstdDecompress,
@@ -169,8 +180,9 @@ export function compressionTypeByName(name: string): CompressionType | undefined
   return undefined;
 }
 
-export function compress(type: CompressionType, data: Buffer): Buffer {
-  return getCodec(type).compress(data);
+/** @param level the codec's level; omitted = its default (see the file comment). */
+export function compress(type: CompressionType, data: Buffer, level?: number): Buffer {
+  return getCodec(type).compress(data, level);
 }
 
 export function decompress(type: CompressionType, data: Buffer, maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {

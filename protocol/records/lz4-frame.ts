@@ -13,6 +13,11 @@ import { DecompressionLimitError, corrupt } from './compression-errors';
 interface Lz4Bindings {
   compressBound(n: number): number;
   compress(src: Buffer, dst: Buffer): number;
+  /**
+   * LZ4_compress_HC into at most `dstSize` bytes of dst; 0 when it does not fit. (The package's
+   * `compressHC` ignores its level argument; this one honours it.)
+   */
+  compressHCLimited(src: Buffer, dst: Buffer, dstSize: number, level: number): number;
   /** Decoded bytes, or a negative number on corrupt input / output too small. */
   uncompress(src: Buffer, dst: Buffer): number;
 }
@@ -199,7 +204,14 @@ function decodeFrame(data: Buffer, start: number, out: Output, maxBytes: number)
  * `brokenHeaderChecksum` computes the header checksum over magic + descriptor, as Kafka did for
  * magic-0 messages (and as magic-0 readers, e.g. librdkafka with MsgVersion 0, expect).
  */
-export function lz4Compress(data: Buffer, brokenHeaderChecksum = false): Buffer {
+/** Kafka's default lz4 level; it selects the fast block compressor, any other level LZ4 HC. */
+export const LZ4_DEFAULT_LEVEL = 9;
+
+/**
+ * One LZ4 frame of 64 KiB independent blocks. `level` 1-17 (KIP-390): the default 9 uses the
+ * fast compressor, others the high-compression one (Kafka's Lz4BlockOutputStream does the same).
+ */
+export function lz4Compress(data: Buffer, brokenHeaderChecksum = false, level = LZ4_DEFAULT_LEVEL): Buffer {
   const blocks = Math.max(1, Math.ceil(data.length / WRITE_BLOCK_SIZE));
   const out = Buffer.allocUnsafe(7 + blocks * (4 + native.compressBound(WRITE_BLOCK_SIZE)) + 4);
   out.writeUInt32LE(LZ4_FRAME_MAGIC, 0);
@@ -209,7 +221,8 @@ export function lz4Compress(data: Buffer, brokenHeaderChecksum = false): Buffer 
   let o = 7;
   for (let pos = 0; pos < data.length; pos += WRITE_BLOCK_SIZE) {
     const src = data.subarray(pos, Math.min(data.length, pos + WRITE_BLOCK_SIZE));
-    const n = native.compress(src, out.subarray(o + 4, o + 4 + native.compressBound(src.length)));
+    const dst = out.subarray(o + 4, o + 4 + native.compressBound(src.length));
+    const n = level === LZ4_DEFAULT_LEVEL ? native.compress(src, dst) : native.compressHCLimited(src, dst, dst.length, level);
     if (n > 0 && n < src.length) {
       out.writeUInt32LE(n, o);
       o += 4 + n;

@@ -36,6 +36,8 @@ export interface BuildRecordBatchOptions {
   isTransactional?: boolean;
   isControl?: boolean;
   compression?: CompressionType;
+  /** The codec's level (KIP-390); default: the codec's default. */
+  compressionLevel?: number;
   timestampType?: TimestampType;
   /** Set by the log cleaner: baseTimestamp then holds the delete horizon (ms). */
   hasDeleteHorizon?: boolean;
@@ -80,7 +82,7 @@ export function buildRecordBatch(o: BuildRecordBatchOptions): Buffer {
   }
   const compression = o.compression ?? CompressionType.None;
   const raw = encodeRecords(records);
-  const data = compression === CompressionType.None ? raw : compress(compression, raw);
+  const data = compression === CompressionType.None ? raw : compress(compression, raw, o.compressionLevel);
   const buf = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + data.length);
   buf.writeBigInt64BE(o.baseOffset ?? 0n, 0);
   buf.writeInt32BE(buf.length - 12, 8);

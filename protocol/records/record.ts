@@ -6,7 +6,7 @@
  * Decoding is total: malformed bytes throw ProtocolDecodeError(CORRUPT_MESSAGE), and no array or
  * buffer is sized from an unchecked count (keys/values/header values are subarrays of the input).
  */
-import { ErrorCode, ProtocolDecodeError } from '../errors';
+import { ErrorCode, KafkaError, ProtocolDecodeError } from '../errors';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, decompress } from './compression';
 import { CompressionType, MAGIC_V2, RECORD_BATCH_OVERHEAD, RecordBatchView, TimestampType } from './record-batch';
 import type { RecordHeader } from './record-encoder';
@@ -99,6 +99,40 @@ export function decodeRecords(
   for (let i = 0; i < count; i++) out.push(readRecord(c, baseOffset, baseTimestamp, logAppendTime));
   if (c.pos !== data.length) throw corrupt(`${data.length - c.pos} bytes left after ${count} records`, c.pos);
   return out;
+}
+
+/**
+ * Decodes the `declaredCount` records of a batch being appended, with the rules (and
+ * INVALID_RECORD messages) of Kafka's DefaultRecordBatch iterator: fewer records than declared
+ * is a premature EOF, bytes left after them are records still remaining, and a malformed record
+ * is an invalid record structure. Unlike decodeRecords, nothing here is CORRUPT_MESSAGE: the
+ * batch's CRC already matched, so the producer built it this way.
+ */
+export function decodeDeclaredRecords(
+  data: Buffer,
+  declaredCount: number,
+  baseOffset: bigint,
+  baseTimestamp: bigint,
+  logAppendTime: bigint | null = null,
+): KafkaRecord[] {
+  if (declaredCount < 0) throw invalidRecord(`Found invalid record count ${declaredCount} in magic v2 batch`);
+  const c = new RecordCursor(data, 0, data.length);
+  const out: KafkaRecord[] = [];
+  for (let i = 0; i < declaredCount; i++) {
+    if (c.pos >= data.length) throw invalidRecord('Incorrect declared batch size, premature EOF reached');
+    try {
+      out.push(readRecord(c, baseOffset, baseTimestamp, logAppendTime));
+    } catch (e) {
+      if (e instanceof ProtocolDecodeError) throw invalidRecord(`Found invalid record structure: ${e.message}`);
+      throw e;
+    }
+  }
+  if (c.pos !== data.length) throw invalidRecord('Incorrect declared batch size, records still remaining in file');
+  return out;
+}
+
+function invalidRecord(message: string): KafkaError {
+  return new KafkaError(ErrorCode.INVALID_RECORD, message);
 }
 
 export interface ReadRecordsOptions {

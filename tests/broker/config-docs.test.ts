@@ -25,6 +25,10 @@ describe('Broker > config docs', () => {
     }
   });
 
+  it('says of topic keys Gregor does not act on that they have no effect, and only of those', () => {
+    for (const d of TOPIC_CONFIG_DEFS) expect([d.key, TOPIC_CONFIG_DOCS[d.key]?.includes('no effect') ?? false]).toEqual([d.key, d.ignored === true]);
+  });
+
   it('reuses the topic text for server-wide defaults of topic configs', () => {
     expect(BROKER_CONFIG_DOCS['log.retention.bytes']).toBe(
       `Server-wide default of the topic config retention.bytes, used by every topic that does not set it. ${TOPIC_CONFIG_DOCS['retention.bytes']}`,

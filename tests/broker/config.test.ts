@@ -68,6 +68,20 @@ describe('Broker > config', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 
+  it('refuses log.cleaner.min.compaction.lag.ms above the max at startup (Kafka\'s validateBrokerLogConfigValues)', () => {
+    expect(() => loadConfig({ 'log.cleaner.min.compaction.lag.ms': '100', 'log.cleaner.max.compaction.lag.ms': '50' })).toThrow(/min\.compaction\.lag\.ms \(100\) > max\.compaction\.lag\.ms \(50\)/);
+    expect(loadConfig({ 'log.cleaner.min.compaction.lag.ms': '50', 'log.cleaner.max.compaction.lag.ms': '50' }).config.brokerId).toBe(-1);
+  });
+
+  it('accepts Kafka 3.9 keys Gregor has no use for as ignored, and keeps unknown keys as custom configs', () => {
+    const r = loadConfig({ 'log.cleaner.backoff.ms': '100', 'log.cleaner.io.buffer.load.factor': '0.5', 'max.connection.creation.rate': '5', 'transaction.max.timeout.ms': '1000', 'my.key': 'v' });
+    expect([...r.ignoredKeys].sort()).toEqual(['log.cleaner.backoff.ms', 'log.cleaner.io.buffer.load.factor', 'max.connection.creation.rate', 'transaction.max.timeout.ms']);
+    expect(r.unknownKeys).toEqual(['my.key']);
+    expect(r.config.explicit.get('my.key')).toBe('v');
+    expect(r.config.settings.get('log.cleaner.backoff.ms')).toBe('100');
+    expect(() => loadConfig({ 'log.cleaner.io.buffer.size': '-1' })).toThrow(/log\.cleaner\.io\.buffer\.size/);
+  });
+
   it('parses listeners and rejects bad ones', () => {
     const map = new Map([['PLAINTEXT', 'PLAINTEXT'], ['INTERNAL', 'PLAINTEXT'], ['SSL', 'SSL']]);
     expect(parseListeners('listeners', 'PLAINTEXT://127.0.0.1:9092,INTERNAL://:9093', map)).toEqual([

@@ -70,11 +70,18 @@ describe('Broker > dispatcher', () => {
     expect(resp.apiKeys.map((k) => [k.apiKey, k.minVersion, k.maxVersion])).toEqual([[18, 0, 4], [60, 1, 1]]);
   });
 
-  it('answers ApiVersions above its max at v0 with UNSUPPORTED_VERSION and the key list (KIP-511)', async () => {
+  it('answers ApiVersions above its max at v0 with UNSUPPORTED_VERSION and its own range only (KIP-511, Kafka getErrorResponse)', async () => {
     const res = await run(request(ApiKey.ApiVersions, 99, 2, () => undefined, 0));
     const resp = readApiVersionsResponse(body(res, 4), 0);
     expect(resp.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    expect(resp.apiKeys.length).toBe(2);
+    expect(resp.apiKeys.map((k) => [k.apiKey, k.minVersion, k.maxVersion])).toEqual([[18, 0, 4]]);
+  });
+
+  it('answers ApiVersions v3 with an invalid client software name INVALID_REQUEST and no keys', async () => {
+    const req = { ...defaultApiVersionsRequest(), clientSoftwareName: 'bad name', clientSoftwareVersion: '1' };
+    const res = await run(request(ApiKey.ApiVersions, 3, 2, (w) => writeApiVersionsRequest(w, req, 3), sizeApiVersionsRequest(req, 3)));
+    const resp = readApiVersionsResponse(body(res, 4), 3);
+    expect(resp).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [] });
   });
 
   it('answers a version Kafka defines but the handler does not serve with UNSUPPORTED_VERSION', async () => {

@@ -178,7 +178,9 @@ describe('Broker > ConfigAdmin on BROKER resources', () => {
       });
     }
     expect(store.brokerConfigs(null)).toEqual({});
-    const [d] = admin.describe(ResourceType.BROKER, '', ['num.partitions'], false);
+    // The cluster-default resource lists only keys set there (Kafka's ConfigHelper).
+    expect(admin.describe(ResourceType.BROKER, '', ['num.partitions'], false)).toEqual([]);
+    const [d] = admin.describe(ResourceType.BROKER, String(BROKER_ID), ['num.partitions'], false);
     expect(d).toMatchObject({ value: '1', readOnly: true });
   });
 
@@ -186,7 +188,8 @@ describe('Broker > ConfigAdmin on BROKER resources', () => {
     const { store, dyn } = setUp();
     await store.setBrokerConfigs(null, { 'num.partitions': '9', 'log.retention.ms': 'soon' });
     const admin = new ConfigAdmin(dyn, store, BROKER_ID);
-    const described = admin.describe(ResourceType.BROKER, '', ['num.partitions', 'log.retention.ms'], false);
+    expect(admin.describe(ResourceType.BROKER, '', ['num.partitions', 'log.retention.ms'], false)).toEqual([]);
+    const described = admin.describe(ResourceType.BROKER, String(BROKER_ID), ['num.partitions', 'log.retention.ms'], false);
     expect(described.map((d) => [d.name, d.configSource])).toEqual([
       ['num.partitions', ConfigSource.DEFAULT_CONFIG],
       ['log.retention.ms', ConfigSource.DEFAULT_CONFIG],

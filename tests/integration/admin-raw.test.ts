@@ -137,11 +137,17 @@ describe('Integration > admin APIs (raw protocol, flexible versions)', () => {
     expect(oe.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, leaderEpoch: 0, endOffset: 3n });
     expect(oe.topics[0]!.partitions[1]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 
-    const lo = await c.request<ListOffsetsRequest, ListOffsetsResponse>(ApiKey.ListOffsets, 9, {
-      ...defaultListOffsetsRequest(),
-      topics: [{ name: 'od', partitions: [-2n, -1n, -3n, 150n, 250n].map((timestamp) => ({ ...defaultListOffsetsPartition(), partitionIndex: 0, timestamp })) }],
-    });
-    expect(lo.topics[0]!.partitions.map((p) => [p.errorCode, p.offset, p.timestamp])).toEqual([
+    // one request per timestamp: a partition listed twice in one request is INVALID_REQUEST
+    const lo = await Promise.all(
+      [-2n, -1n, -3n, 150n, 250n].map(async (timestamp) => {
+        const r = await c.request<ListOffsetsRequest, ListOffsetsResponse>(ApiKey.ListOffsets, 9, {
+          ...defaultListOffsetsRequest(),
+          topics: [{ name: 'od', partitions: [{ ...defaultListOffsetsPartition(), partitionIndex: 0, timestamp }] }],
+        });
+        return r.topics[0]!.partitions[0]!;
+      }),
+    );
+    expect(lo.map((p) => [p.errorCode, p.offset, p.timestamp])).toEqual([
       [0, 0n, -1n],
       [0, 3n, -1n],
       [0, 1n, 300n],

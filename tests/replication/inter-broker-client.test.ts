@@ -28,7 +28,7 @@ import { LogReplica, TEST_CONFIG, batchesOf, openTestLog, rmDir, tmpDir, waitFor
 
 jest.setTimeout(30_000);
 
-const apiVersions = (c: InterBrokerClient, timeoutMs?: number) => c.request<ApiVersionsResponse>(ApiKey.ApiVersions, 3, defaultApiVersionsRequest(), timeoutMs);
+const apiVersions = (c: InterBrokerClient, timeoutMs?: number) => c.request<ApiVersionsResponse>(ApiKey.ApiVersions, 3, { ...defaultApiVersionsRequest(), clientSoftwareName: 'gregor-test', clientSoftwareVersion: '1.0' }, timeoutMs);
 const metadata = (c: InterBrokerClient, topic: string, timeoutMs?: number) =>
   c.request<MetadataResponse>(ApiKey.Metadata, 12, { ...defaultMetadataRequest(), allowAutoTopicCreation: false, topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: topic }] }, timeoutMs);
 

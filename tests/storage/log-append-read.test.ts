@@ -73,8 +73,11 @@ describe('Storage > Log > append', () => {
     const tiny = await openLog(tmpDir(), config({ segmentBytes: 100 }));
     expect(await code(tiny.appendAsLeader(Buffer.concat([batch(1), batch(1)]), { leaderEpoch: 0 }))).toBe(ErrorCode.RECORD_LIST_TOO_LARGE);
     await tiny.close();
-    // the second batch is bad: nothing of the request is appended
-    const mixed = Buffer.concat([batch(1), flipped]);
+    // the second batch is bad: nothing of the request is appended (a fresh copy: the append
+    // above assigned `flipped` an offset before its deferred CRC check refused it)
+    const flippedAgain = batch(2);
+    flippedAgain[flippedAgain.length - 1]! ^= 1;
+    const mixed = Buffer.concat([batch(1), flippedAgain]);
     expect(await code(log.appendAsLeader(mixed, { leaderEpoch: 0 }))).toBe(ErrorCode.CORRUPT_MESSAGE);
     expect(log.logEndOffset).toBe(1n);
     expect((await log.appendAsLeader(batch(1), { leaderEpoch: 0 })).firstOffset).toBe(1n);
