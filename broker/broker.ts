@@ -99,6 +99,8 @@ export class Broker {
       clusterId: store.clusterId(),
       configFor: logConfigOf,
       retentionCheckIntervalMs: cfg.logRetentionCheckIntervalMs,
+      cleanerEnabled: cfg.logCleanerEnable,
+      cleanerBackoffMs: () => dynamicConfig.current().logCleanerBackoffMs,
       checkpointIntervalMs: Math.max(1, cfg.logFlushOffsetCheckpointIntervalMs),
       highWatermarkCheckpointIntervalMs: Math.max(1, cfg.replicaHighWatermarkCheckpointIntervalMs),
     });

@@ -105,7 +105,7 @@ export const TOPIC_CONFIG_DOCS: Readonly<Record<string, string>> = Object.freeze
     'A full index also closes the segment, so this rarely needs changing.',
   'segment.jitter.ms':
     'The most, in milliseconds, subtracted at random from segment.ms for each segment, so that many partitions do not roll their segments at the same moment. ' +
-    'Gregor accepts this key for compatibility but it has no effect.',
+    'Each segment draws its own value below min(segment.jitter.ms, segment.ms) when it becomes the active one.',
   'segment.ms':
     'The age in milliseconds after which the active segment is closed and a new one started even if it has not reached segment.bytes, ' +
     'so that time-based retention and compaction can act on recent data.',

@@ -149,7 +149,7 @@ export const TOPIC_CONFIG_DEFS: readonly ConfigDef[] = [
   t('retention.ms', 'long', '604800000', { min: -1 }),
   t('segment.bytes', 'int', '1073741824', { min: 14 }),
   t('segment.index.bytes', 'int', '10485760', { min: 4 }),
-  t('segment.jitter.ms', 'long', '0', { min: 0, ignored: true }),
+  t('segment.jitter.ms', 'long', '0', { min: 0 }),
   t('segment.ms', 'long', '604800000', { min: 1 }),
   t('unclean.leader.election.enable', 'boolean', 'false'),
 ];
@@ -344,6 +344,7 @@ export function toLogConfig(resolved: readonly ResolvedConfig[]): LogConfig {
   return {
     segmentBytes: n('segment.bytes'),
     segmentMs: n('segment.ms'),
+    segmentJitterMs: n('segment.jitter.ms'),
     segmentIndexBytes: n('segment.index.bytes'),
     indexIntervalBytes: n('index.interval.bytes'),
     maxMessageBytes: n('max.message.bytes'),

@@ -4,6 +4,8 @@ export interface LogConfig {
   segmentBytes: number;
   /** segment.ms: roll when the active segment's first batch is older than this. */
   segmentMs: number;
+  /** segment.jitter.ms: each segment rolls up to this much (random, below segment.ms) earlier. */
+  segmentJitterMs: number;
   /** segment.index.bytes: preallocated size of each index file; a full index rolls. */
   segmentIndexBytes: number;
   /** index.interval.bytes: bytes of batches between two offset index entries. */
@@ -51,6 +53,7 @@ export type CompressionTypeName = 'producer' | 'uncompressed' | 'gzip' | 'snappy
 export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * 24 * 60 * 60 * 1000,
+  segmentJitterMs: 0,
   segmentIndexBytes: 10 * 1024 * 1024,
   indexIntervalBytes: 4096,
   maxMessageBytes: 1024 * 1024 + 12,

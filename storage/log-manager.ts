@@ -46,8 +46,10 @@ export interface LogManagerOptions {
   loadConcurrency?: number;
   /** log.retention.check.interval.ms (Kafka default 300000). */
   retentionCheckIntervalMs?: number;
-  /** log.cleaner.backoff.ms (Kafka default 15000). */
-  cleanerBackoffMs?: number;
+  /** log.cleaner.backoff.ms (Kafka default 15000), read before each wait so a dynamic change applies. */
+  cleanerBackoffMs?: number | (() => number);
+  /** log.cleaner.enable (default true): false never compacts. */
+  cleanerEnabled?: boolean;
   /** log.flush.offset.checkpoint.interval.ms (Kafka default 60000): every checkpoint file. */
   checkpointIntervalMs?: number;
   /** replica.high.watermark.checkpoint.interval.ms (Kafka default 5000): the high watermarks alone. */
@@ -258,14 +260,14 @@ export class LogManager {
   }
 
   /** Runs `task` every `ms` (measured from the end of the previous run) until shutdown. */
-  private every(ms: number, task: () => Promise<unknown>): void {
+  private every(ms: number | (() => number), task: () => Promise<unknown>): void {
     const slot = this.timers.length;
     const schedule = (): void => {
       if (this.stopped) return;
       const t = this.clock.setTimeout(() => {
         if (this.stopped) return;
         void this.track(task().catch((e) => this.logger.error({ err: e }, 'background storage task failed'))).finally(schedule);
-      }, ms);
+      }, typeof ms === 'function' ? ms() : ms);
       const u = t as { unref?: () => void };
       if (typeof u?.unref === 'function') u.unref();
       this.timers[slot] = t;
@@ -278,7 +280,7 @@ export class LogManager {
   startBackgroundTasks(): void {
     if (this.timers.length > 0 || this.stopped) return; // already started (or shut down)
     this.every(this.opts.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    this.every(this.opts.cleanerBackoffMs ?? 15_000, () => this.runCleaner());
+    if (this.opts.cleanerEnabled !== false) this.every(this.opts.cleanerBackoffMs ?? 15_000, () => this.runCleaner());
     this.every(this.opts.flushCheckIntervalMs ?? 1_000, () => this.runFlushes());
     this.every(this.opts.checkpointIntervalMs ?? 60_000, () => this.checkpoint());
     this.every(this.opts.highWatermarkCheckpointIntervalMs ?? 5_000, () => this.checkpointHighWatermarks());

@@ -30,7 +30,7 @@ import { FetchDataInfo, LogAppendInfo, StorageLogger, TopicPartition } from './t
 import { deleteOldestSegments, truncateLogFully, truncateLogTo } from './log-truncation';
 import { offsetForTimestampIn, maxTimestampIn, TimestampAndOffset } from './log-timestamps';
 import { legacyOffsetsBefore } from './legacy-offsets';
-import { maxSegmentMs } from './segment-roll';
+import { maxSegmentMs, randomSegmentJitterMs } from './segment-roll';
 
 /** Position of the acknowledged log end (offset, segment, byte position in it). */
 export interface LogEnd {
@@ -58,6 +58,8 @@ export class Log {
   /** Partition directory. */
   dir: string;
   config: LogConfig;
+  /** ms the active segment rolls before its time (segment.jitter.ms), drawn when it became active. */
+  private activeRollJitterMs: number;
   /** Set by the broker (replication); checkpointed in replication-offset-checkpoint. */
   highWatermark: bigint;
   /** Offsets below this are fsynced with their indexes (recovery starts here). */
@@ -90,6 +92,7 @@ export class Log {
     this.dir = s.dir;
     this.topicPartition = s.topicPartition;
     this.config = s.config;
+    this.activeRollJitterMs = randomSegmentJitterMs(s.config);
     this.clock = s.clock;
     this.logger = s.logger;
     this.segments = s.segments;
@@ -222,7 +225,7 @@ export class Log {
     let seg = this.segments.active();
     const { firstOffset, lastOffset, recordCount, maxTimestamp } = s;
     const { segmentBytes } = this.config;
-    const segmentMs = maxSegmentMs(this.config);
+    const segmentMs = maxSegmentMs(this.config) - this.activeRollJitterMs;
     const rollNeeded = seg.shouldRoll({ segmentBytes, segmentMs, appendSize: records.length, maxTimestamp, lastOffset, now });
     if (rollNeeded || firstOffset - seg.baseOffset > 0x7fffffffn) {
       if (pendingCrc) checkCrc(pendingCrc); // a roll is not undone: check before it
@@ -251,6 +254,7 @@ export class Log {
     const old = this.segments.active();
     const seg = new LogSegment(this.dir, base, this.segmentSettings(), 0, now, true);
     this.segments.add(seg);
+    this.activeRollJitterMs = randomSegmentJitterMs(this.config);
     this.appends.pushRoll(old, base);
     this.logger.debug({ tp: this.name, base: base.toString() }, 'rolled segment');
     return seg;

@@ -47,7 +47,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'socket.receive.buffer.bytes':
     'In Kafka, the size in bytes of the receive buffer (SO_RCVBUF) of the broker sockets; -1 keeps the operating system default. ' + NO_EFFECT,
   'socket.listen.backlog.size':
-    'In Kafka, how many connections may wait in the listen queue of a server socket before being accepted; Gregor uses Node\'s default backlog. ' + NO_EFFECT,
+    'How many connections may wait in the listen queue of each listener socket before being accepted (the listen(2) backlog; the kernel may cap it).',
   'num.network.threads':
     'In Kafka, the number of threads that read requests from the network and write responses. ' + NO_EFFECT,
   'num.io.threads':
@@ -85,7 +85,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
     'The age in hours after which the active segment of a partition is closed and a new one started. ' +
     'It applies only when log.roll.ms is not set; topics override it with segment.ms.',
   'log.roll.jitter.hours':
-    'In Kafka, the most, in hours, subtracted at random from the segment roll time so that partitions do not roll together (when log.roll.jitter.ms is unset). ' + NO_EFFECT,
+    'The most, in hours, subtracted at random from the segment roll time so that partitions do not roll together (when log.roll.jitter.ms is unset); topics override it with segment.jitter.ms.',
   'log.retention.minutes':
     'How long in minutes records are kept before their segments are deleted, under the "delete" cleanup policy; -1 means no time limit. ' +
     'It applies only when log.retention.ms is not set, and takes precedence over log.retention.hours; topics override it with retention.ms.',
@@ -95,7 +95,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'log.retention.check.interval.ms':
     'How often, in milliseconds, the broker looks for segments that retention allows it to delete.',
   'log.cleaner.enable':
-    'In Kafka, whether the log cleaner runs; Gregor\'s cleaner always runs for topics whose cleanup.policy includes "compact". ' + NO_EFFECT,
+    'Whether the log cleaner runs. With false, topics whose cleanup.policy includes "compact" (__consumer_offsets too) are never compacted and grow until retention removes segments.',
   'log.cleaner.threads':
     'In Kafka, the number of threads that compact logs. ' + NO_EFFECT,
   'log.cleaner.dedupe.buffer.size':
@@ -190,7 +190,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'offsets.topic.segment.bytes':
     'The segment size in bytes of the internal __consumer_offsets topic, kept small so that it compacts and loads quickly.',
   'offsets.topic.compression.codec':
-    'In Kafka, the compression codec used to write committed offsets to __consumer_offsets (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd); Gregor writes them uncompressed. ' + NO_EFFECT,
+    'The compression codec of the batches the group coordinator writes to __consumer_offsets (committed offsets and group metadata): 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.',
   'offsets.retention.minutes':
     'How long in minutes committed offsets are kept: for a group, counted from when it became empty (or, for a partition of a topic the group no longer subscribes to, from the last commit); ' +
     'for standalone consumers, from the last commit. Offsets of a deleted group are removed immediately.',
@@ -240,7 +240,7 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
 
   // Added keys: tiered storage, cleaner tuning, transactions, quotas, security.
   'log.cleaner.backoff.ms':
-    'In Kafka, how long in milliseconds a cleaner thread sleeps when no log needs cleaning. ' + NO_EFFECT,
+    'The pause in milliseconds between two passes of the log cleaner over the compacted logs. A dynamic change applies from the next pass.',
   'log.cleaner.io.buffer.size':
     'In Kafka, the memory in bytes, shared by all cleaner threads, for the read and write buffers of compaction. ' + NO_EFFECT,
   'log.cleaner.io.buffer.load.factor':

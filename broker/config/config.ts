@@ -27,6 +27,12 @@ export interface BrokerConfig {
   readonly listeners: readonly Listener[];
   readonly advertisedListeners: readonly Listener[];
   readonly logDirs: readonly string[];
+  /** log.cleaner.enable: false = compacted topics are never cleaned. */
+  readonly logCleanerEnable: boolean;
+  /** log.cleaner.backoff.ms: pause between cleaner passes (dynamic). */
+  readonly logCleanerBackoffMs: number;
+  /** socket.listen.backlog.size: the listen(2) backlog of each listener socket. */
+  readonly socketListenBacklogSize: number;
   readonly zookeeperConnect: string | null;
   readonly zookeeperSessionTimeoutMs: number;
   /** zookeeper.connection.timeout.ms, or the session timeout when unset (as Kafka). */
@@ -252,6 +258,9 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     logRetentionMs: retentionMs < 0 ? -1 : retentionMs,
     logRetentionBytes: num('log.retention.bytes'),
     logRetentionCheckIntervalMs: num('log.retention.check.interval.ms'),
+    logCleanerEnable: bool('log.cleaner.enable'),
+    logCleanerBackoffMs: num('log.cleaner.backoff.ms'),
+    socketListenBacklogSize: num('socket.listen.backlog.size'),
     logCleanupPolicy: get('log.cleanup.policy') as readonly string[],
     logIndexSizeMaxBytes: num('log.index.size.max.bytes'),
     logIndexIntervalBytes: num('log.index.interval.bytes'),

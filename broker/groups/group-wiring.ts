@@ -29,6 +29,7 @@ export function createGroupCoordinator(services: BrokerServices): GroupCoordinat
       offsetsRetentionCheckIntervalMs: cfg.offsetsRetentionCheckIntervalMs,
       offsetMetadataMaxBytes: cfg.offsetMetadataMaxBytes,
       offsetsLoadBufferSize: cfg.offsetsLoadBufferSize,
+      offsetsTopicCompressionCodec: cfg.offsetsTopicCompressionCodec,
     },
     logger: {
       debug: (m) => log.debug(m),

@@ -6,7 +6,9 @@
  *   above the current number, UNKNOWN_TOPIC_OR_PARTITION for a missing topic,
  *   INVALID_REPLICA_ASSIGNMENT for bad manual assignments, INVALID_REPLICATION_FACTOR when the
  *   topic's RF exceeds the live brokers, INVALID_REQUEST for a topic listed twice.
- * * validateOnly checks without changing anything.
+ * * validateOnly checks without changing anything. Otherwise the partitions are written and the
+ *   answer waits up to timeoutMs for their leaders (REQUEST_TIMED_OUT, without a message, after
+ *   it); timeoutMs <= 0 answers REQUEST_TIMED_OUT at once while the partitions are still created.
  *
  * Version notes:
  * * v2: flexible   * v3: same as v2
@@ -38,11 +40,13 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
         const base = { ...defaultCreatePartitionsTopicResult(), name: t.name };
         if ((counts.get(t.name) ?? 0) > 1) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic in request: ${t.name}` };
         try {
-          await ctx.services.topicAdmin.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+          await ctx.services.topicAdmin.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly, req.timeoutMs);
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
         } catch (e) {
           if (!(e instanceof KafkaError)) ctx.log.error({ err: e, topic: t.name }, 'CreatePartitions failed');
-          return { ...base, errorCode: errorCodeOf(e), errorMessage: (e as Error).message };
+          const errorCode = errorCodeOf(e);
+          // Kafka's timed-out answer carries no message
+          return { ...base, errorCode, errorMessage: errorCode === ErrorCode.REQUEST_TIMED_OUT ? null : (e as Error).message };
         }
       }),
     );

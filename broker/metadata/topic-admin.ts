@@ -202,7 +202,12 @@ export class TopicAdmin {
     return topic;
   }
 
-  async createPartitions(name: string, count: number, assignments: readonly (readonly number[])[] | null, validateOnly: boolean): Promise<void> {
+  /**
+   * Validates, and unless validateOnly adds the partitions, then waits up to `timeoutMs` for
+   * their leaders (REQUEST_TIMED_OUT after); with `timeoutMs` <= 0 the partitions are written
+   * and REQUEST_TIMED_OUT thrown at once (Kafka's ZkAdminManager.createPartitions).
+   */
+  async createPartitions(name: string, count: number, assignments: readonly (readonly number[])[] | null, validateOnly: boolean, timeoutMs = this.waitMs): Promise<void> {
     const topic = this.store.topic(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     const current = topic.assignment.size;
@@ -226,7 +231,8 @@ export class TopicAdmin {
     }
     if (validateOnly) return;
     await this.store.addPartitions(name, added);
-    await this.waitForLeaders(name, [...added.keys()]);
+    if (timeoutMs <= 0) throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `adding partitions to ${name}: timeout ${timeoutMs} ms, not waiting for their leaders`);
+    await this.waitForLeaders(name, [...added.keys()], timeoutMs);
   }
 
   /** Live brokers with their racks (broker.rack), for rack-aware assignment. */

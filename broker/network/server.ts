@@ -47,7 +47,7 @@ export class SocketServer {
       const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.accept(socket, listener));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ port: listener.port, host: listener.host === '' ? undefined : listener.host, backlog: 511 }, () => {
+        server.listen({ port: listener.port, host: listener.host === '' ? undefined : listener.host, backlog: this.config.socketListenBacklogSize }, () => {
           server.off('error', reject);
           resolve();
         });

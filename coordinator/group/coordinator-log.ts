@@ -2,12 +2,12 @@
  * How the group coordinator reaches the __consumer_offsets partitions. The broker implements
  * CoordinatorLog on top of its replica manager (leader appends with acks=all); tests use
  * MemoryCoordinatorLog. The coordinator speaks records (key/value) through RecordLog, which
- * frames them as magic-2 batches (no compression, CreateTime = the coordinator clock).
+ * frames them as magic-2 batches (offsets.topic.compression.codec, CreateTime = the coordinator clock).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors';
 import { buildRecordBatch, readRecords } from '../../protocol/records/record';
 import { iterateBatches } from '../../protocol/records/batch-iterator';
-import { RecordBatchView } from '../../protocol/records/record-batch';
+import { CompressionType, RecordBatchView } from '../../protocol/records/record-batch';
 
 export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
 
@@ -61,7 +61,11 @@ interface PendingAppend {
 export class RecordLog {
   private readonly queues = new Map<number, { inFlight: boolean; waiting: PendingAppend[] }>();
 
-  constructor(readonly log: CoordinatorLog) {}
+  constructor(
+    readonly log: CoordinatorLog,
+    /** The codec of every batch written (offsets.topic.compression.codec). */
+    private readonly compression: CompressionType = CompressionType.None,
+  ) {}
 
   /** Appends records (in one batch with any queued neighbours); resolves when durable. */
   append(partition: number, records: readonly CoordinatorRecord[], timestampMs: number): Promise<void> {
@@ -92,7 +96,7 @@ export class RecordLog {
     const group = q.waiting.splice(0, take);
     let done: Promise<void>;
     try {
-      const batch = buildRecordBatch({ records: group.flatMap((w) => w.records.map((r) => ({ key: r.key, value: r.value, timestamp: w.timestampMs }))) });
+      const batch = buildRecordBatch({ compression: this.compression, records: group.flatMap((w) => w.records.map((r) => ({ key: r.key, value: r.value, timestamp: w.timestampMs }))) });
       done = this.log.append(partition, batch);
     } catch (e) {
       done = Promise.reject(e);

@@ -11,6 +11,7 @@
  * group is serialised by the event loop and different groups never wait on each other. Durable
  * appends are the only suspension points (see group-runtime.ts).
  */
+import { CompressionType } from '../../protocol/records/record-batch';
 import type { Clock, Timer } from '../../storage/clock';
 import { systemClock } from '../../storage/clock';
 import { ErrorCode, KafkaError } from '../../protocol/errors';
@@ -54,7 +55,7 @@ export class GroupCoordinator {
   constructor(opts: GroupCoordinatorOptions) {
     this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     this.clock = opts.clock ?? systemClock;
-    this.records = new RecordLog(opts.log);
+    this.records = new RecordLog(opts.log, this.config.offsetsTopicCompressionCodec as CompressionType);
     this.runtime = new GroupRuntime(this.config, this.clock, this.records, opts.logger ?? SILENT_LOGGER);
     this.offsets = new OffsetManager(this.runtime);
     this.leaderEpochOf = opts.leaderEpochOf;

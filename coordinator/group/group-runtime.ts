@@ -26,6 +26,8 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
   offsetsLoadBufferSize: number;
+  /** offsets.topic.compression.codec: Kafka's codec id (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd) of every batch written. */
+  offsetsTopicCompressionCodec: number;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: Readonly<GroupCoordinatorConfig> = Object.freeze({
@@ -38,6 +40,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: Readonly<GroupCoordinatorConfig> 
   offsetsRetentionCheckIntervalMs: 600000,
   offsetMetadataMaxBytes: 4096,
   offsetsLoadBufferSize: 5242880,
+  offsetsTopicCompressionCodec: 0,
 });
 
 /** New members must complete their first join within this time (Kafka NewMemberJoinTimeoutMs). */

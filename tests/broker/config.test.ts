@@ -74,11 +74,11 @@ describe('Broker > config', () => {
   });
 
   it('accepts Kafka 3.9 keys Gregor has no use for as ignored, and keeps unknown keys as custom configs', () => {
-    const r = loadConfig({ 'log.cleaner.backoff.ms': '100', 'log.cleaner.io.buffer.load.factor': '0.5', 'max.connection.creation.rate': '5', 'transaction.max.timeout.ms': '1000', 'my.key': 'v' });
-    expect([...r.ignoredKeys].sort()).toEqual(['log.cleaner.backoff.ms', 'log.cleaner.io.buffer.load.factor', 'max.connection.creation.rate', 'transaction.max.timeout.ms']);
+    const r = loadConfig({ 'log.cleaner.io.buffer.size': '100', 'log.cleaner.io.buffer.load.factor': '0.5', 'max.connection.creation.rate': '5', 'transaction.max.timeout.ms': '1000', 'my.key': 'v' });
+    expect([...r.ignoredKeys].sort()).toEqual(['log.cleaner.io.buffer.load.factor', 'log.cleaner.io.buffer.size', 'max.connection.creation.rate', 'transaction.max.timeout.ms']);
     expect(r.unknownKeys).toEqual(['my.key']);
     expect(r.config.explicit.get('my.key')).toBe('v');
-    expect(r.config.settings.get('log.cleaner.backoff.ms')).toBe('100');
+    expect(r.config.settings.get('log.cleaner.io.buffer.size')).toBe('100');
     expect(() => loadConfig({ 'log.cleaner.io.buffer.size': '-1' })).toThrow(/log\.cleaner\.io\.buffer\.size/);
   });
 

@@ -21,6 +21,8 @@ import { defaultApiVersionsRequest } from '../../protocol/generated/api-versions
 import { readApiVersionsResponse, type ApiVersionsResponse } from '../../protocol/generated/api-versions-response';
 import { defaultCreatableTopic, defaultCreateTopicsRequest } from '../../protocol/generated/create-topics-request';
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics-response';
+import { defaultCreatePartitionsRequest, defaultCreatePartitionsTopic, type CreatePartitionsRequest } from '../../protocol/generated/create-partitions-request';
+import type { CreatePartitionsResponse } from '../../protocol/generated/create-partitions-response';
 import { buildRecordBatch } from '../../protocol/records/record';
 import { RawClient } from '../../bench/raw-client';
 import { startTestBroker, waitFor, type TestBroker } from './helpers';
@@ -209,6 +211,16 @@ describe('Integration > metadata and handshake answers (Kafka 3.9)', () => {
       const r = await createTopics([{ name: 'hm-wait', numPartitions: 2 }], 5000);
       expect(r.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: 2 });
       expect(broker.services.metadataCache.hasLeaders('hm-wait', [0, 1])).toBe(true);
+    });
+
+    it('CreatePartitions: timeoutMs 0 answers REQUEST_TIMED_OUT without a message and still adds them; a positive one waits', async () => {
+      await createTopics([{ name: 'hm-grow', numPartitions: 1 }], 5000);
+      const grow = (count: number, timeoutMs: number) =>
+        c.request<CreatePartitionsRequest, CreatePartitionsResponse>(ApiKey.CreatePartitions, 3, { ...defaultCreatePartitionsRequest(), timeoutMs, topics: [{ ...defaultCreatePartitionsTopic(), name: 'hm-grow', count, assignments: null }] });
+      expect((await grow(3, 0)).results.map((r) => [r.errorCode, r.errorMessage])).toEqual([[ErrorCode.REQUEST_TIMED_OUT, null]]);
+      await waitFor(() => broker.services.metadataCache.hasLeaders('hm-grow', [0, 1, 2]), 10000, 'the added partitions');
+      expect((await grow(5, 5000)).results.map((r) => [r.errorCode, r.errorMessage])).toEqual([[ErrorCode.NONE, null]]);
+      expect(broker.services.metadataCache.hasLeaders('hm-grow', [3, 4])).toBe(true);
     });
   });
 });

@@ -1,3 +1,4 @@
+import net from 'net';
 import { spawn } from 'child_process';
 import fs from 'fs';
 import path from 'path';
@@ -48,6 +49,17 @@ describe('Integration > broker lifecycle', () => {
       await admin2.disconnect();
     } finally {
       await broker.destroy();
+    }
+  });
+
+  it('listens with the socket.listen.backlog.size backlog', async () => {
+    const listen = jest.spyOn(net.Server.prototype, 'listen');
+    try {
+      const b = await startTestBroker({ config: { 'socket.listen.backlog.size': '7' } });
+      await b.destroy();
+      expect(listen.mock.calls.some(([opts]) => typeof opts === 'object' && opts !== null && (opts as net.ListenOptions).backlog === 7)).toBe(true);
+    } finally {
+      listen.mockRestore();
     }
   });
 

@@ -1,3 +1,4 @@
+import { CompressionType, RecordBatchView } from '../../../protocol/records/record-batch';
 import { ErrorCode, KafkaError } from '../../../protocol/errors';
 import { GroupState } from '../../../coordinator/group/group-state';
 import { OffsetCommitEntry } from '../../../coordinator/group/offset-manager';
@@ -32,6 +33,16 @@ describe('Coordinator > Group > offsets', () => {
     expect(c.gc.fetchOffsets('simple', false, null).offsets.map((o) => o.offset)).toEqual([10n, 20n]);
     expect(c.gc.fetchOffsets('unknown', false, [{ topic: 't', partition: 0 }]).offsets[0]!.offset).toBe(-1n);
     expect(c.gc.group('simple')!.state).toBe(GroupState.Empty);
+  });
+
+  test('offsets.topic.compression.codec: batches are written with that codec (and read back)', async () => {
+    for (const [codec, type] of [[0, CompressionType.None], [1, CompressionType.Gzip], [4, CompressionType.Zstd]] as const) {
+      const c = await makeContext({ offsetsTopicCompressionCodec: codec });
+      expect(await c.gc.commitOffsets('g', '', null, -1, [entry('t', 0, 10n)])).toEqual([0]);
+      const stored = await c.log.read(0, 0n, 1 << 20);
+      expect(new RecordBatchView(stored).compression).toBe(type);
+      expect(c.records()[0]!.offset!.offset).toBe(10n);
+    }
   });
 
   test('commit validation: ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, OFFSET_METADATA_TOO_LARGE', async () => {
