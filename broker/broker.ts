@@ -29,7 +29,7 @@ import { Dispatcher } from './network/dispatcher';
 import { FetchSessionCache } from './replica/fetch-session';
 import { apiVersionsOf, HANDLERS } from './handlers';
 import type { BrokerServices, GroupCoordinatorSlot, Handler } from './handlers/define-handler';
-import { childLogger, type Logger } from './logger';
+import { childLogger, loggerLevelsOf, type Logger } from './logger';
 import { MetadataCache } from './metadata/metadata-cache';
 import { ReplicaManager } from './replica/replica-manager';
 import { ReplicaLeadership } from './replica/leadership';
@@ -89,6 +89,7 @@ export class Broker {
     const dynamicConfig = new DynamicBrokerConfig(cfg, store, brokerId, childLogger(this.log, 'dynamic-config'));
     const current = (): BrokerConfig => dynamicConfig.current();
     const configAdmin = new ConfigAdmin(dynamicConfig, store, brokerId);
+    configAdmin.loggers = loggerLevelsOf(this.log);
     const logConfigOf = (topic: string): ReturnType<ConfigAdmin['logConfigFor']> => configAdmin.logConfigFor(store.topic(topic)?.configs ?? {});
     this.logManager = await LogManager.open({
       logDirs: [...cfg.logDirs],

@@ -29,5 +29,80 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 }
 
 export function childLogger(parent: Logger, component: string, bindings: Record<string, unknown> = {}): Logger {
-  return parent.child({ component, ...bindings });
+  const child = parent.child({ component, ...bindings });
+  const levels = loggerLevelsOf(parent);
+  levels.register(component, child);
+  OWNER.set(child, levels);
+  return child;
+}
+
+/** The registry each logger belongs to (a root's own, or its root's for children). */
+const OWNER = new WeakMap<Logger, LoggerLevels>();
+
+/** The runtime log levels of the tree under `logger`'s root (BROKER_LOGGER resources). */
+export function loggerLevelsOf(logger: Logger): LoggerLevels {
+  let l = OWNER.get(logger);
+  if (!l) {
+    l = new LoggerLevels(logger);
+    OWNER.set(logger, l);
+  }
+  return l;
+}
+
+const toKafka = (pinoLevel: string): string => (pinoLevel === 'silent' ? 'OFF' : pinoLevel.toUpperCase());
+
+/**
+ * Levels by component (Kafka's log4j loggers, KIP-412): `root` is the root logger, every other
+ * name is a component given to childLogger. A component without its own level follows root.
+ * Invariant: every live child of a component logs at that component's level.
+ */
+export class LoggerLevels {
+  private readonly components = new Map<string, Set<WeakRef<Logger>>>();
+  private readonly own = new Map<string, string>();
+
+  constructor(private readonly root: Logger) {}
+
+  register(component: string, child: Logger): void {
+    let set = this.components.get(component);
+    if (!set) {
+      set = new Set();
+      this.components.set(component, set);
+    }
+    set.add(new WeakRef(child));
+    child.level = this.own.get(component) ?? this.root.level;
+  }
+
+  /** root first, then the components in name order, each with its effective level (upper case). */
+  levels(): ReadonlyMap<string, string> {
+    const out = new Map<string, string>([['root', toKafka(this.root.level)]]);
+    for (const name of [...this.components.keys()].sort()) out.set(name, toKafka(this.own.get(name) ?? this.root.level));
+    return out;
+  }
+
+  /** `level` is one of Kafka's (TRACE, DEBUG, INFO, WARN, ERROR, FATAL). */
+  setLevel(name: string, level: string): void {
+    const pinoLevel = level.toLowerCase();
+    if (name === 'root') {
+      this.root.level = pinoLevel;
+      for (const c of this.components.keys()) if (!this.own.has(c)) this.apply(c, pinoLevel);
+      return;
+    }
+    this.own.set(name, pinoLevel);
+    this.apply(name, pinoLevel);
+  }
+
+  unsetLevel(name: string): void {
+    this.own.delete(name);
+    this.apply(name, this.root.level);
+  }
+
+  private apply(component: string, pinoLevel: string): void {
+    const set = this.components.get(component);
+    if (!set) return;
+    for (const ref of set) {
+      const l = ref.deref();
+      if (l) l.level = pinoLevel;
+      else set.delete(ref);
+    }
+  }
 }

@@ -55,6 +55,27 @@ describe('Integration > config APIs as Kafka 3.9 answers them (raw protocol)', (
       resources: resources.map((r) => ({ ...legacy.defaultAlterConfigsResource(), resourceType: r.type, resourceName: r.name, configs: Object.entries(r.configs).map(([name, value]) => ({ ...legacy.defaultAlterableConfig(), name, value })) })),
     });
 
+  it('BROKER_LOGGER: lists root and the components, and IncrementalAlterConfigs changes a level at runtime', async () => {
+    const BROKER_LOGGER = 8;
+    const id = String(broker.services.brokerId);
+    const before = await describe([{ type: BROKER_LOGGER, name: id }]);
+    const names = before.results[0]!.configs.map((x) => x.name);
+    expect(names[0]).toBe('root');
+    expect(names).toEqual(expect.arrayContaining(['replica-manager', 'log-manager', 'connection']));
+    const set = await c.request<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, 1, {
+      ...defaultIncrementalAlterConfigsRequest(),
+      resources: [{ ...defaultAlterConfigsResource(), resourceType: BROKER_LOGGER, resourceName: id, configs: [{ ...defaultAlterableConfig(), name: 'replica-manager', value: 'TRACE', configOperation: 0 }] }],
+    });
+    expect(set.responses.map((x) => [x.errorCode, x.errorMessage])).toEqual([[ErrorCode.NONE, null]]);
+    const after = await describe([{ type: BROKER_LOGGER, name: id, keys: ['replica-manager'] }]);
+    expect(after.results[0]!.configs.map((x) => [x.name, x.value])).toEqual([['replica-manager', 'TRACE']]);
+    const unknown = await c.request<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, 1, {
+      ...defaultIncrementalAlterConfigsRequest(),
+      resources: [{ ...defaultAlterConfigsResource(), resourceType: BROKER_LOGGER, resourceName: id, configs: [{ ...defaultAlterableConfig(), name: 'no.such.logger', value: 'DEBUG', configOperation: 0 }] }],
+    });
+    expect(unknown.responses.map((x) => [x.errorCode, x.errorMessage])).toEqual([[ErrorCode.INVALID_CONFIG, 'Logger no.such.logger does not exist!']]);
+  });
+
   it('DescribeConfigs: topic synonyms, illegal and unknown topics, unsupported resource types, v0 isDefault', async () => {
     expect((await create('cc1', {})).topics[0]!.errorCode).toBe(0);
     const r = await describe([{ type: TOPIC, name: 'cc1', keys: ['retention.ms', 'segment.bytes'] }, { type: TOPIC, name: 'bad/name' }, { type: TOPIC, name: 'no-such' }]);
