@@ -108,6 +108,7 @@ export class Broker {
     const replicaManager = new ReplicaManager(this.logManager, brokerId, this.clock, childLogger(this.log, 'replica-manager'));
     configAdmin.onTopicConfigChange = (topic, lc) => replicaManager.updateLogConfig(topic, lc);
     const metadataCache = new MetadataCache(store, brokerId);
+    replicaManager.inClusterMetadata = (topic, partition) => metadataCache.partitionInfo(topic, partition) !== undefined;
     const cluster = new ClusterWiring(cfg, brokerId, store, metadataCache, this.clock, this.log);
     this.cluster = cluster;
     const leadership = new ReplicaLeadership(replicaManager, cluster.fetchers, logConfigOf, this.clock, childLogger(this.log, 'leadership'));

@@ -102,15 +102,23 @@ export class ReplicaManager {
   }
 
   /**
-   * The local leader replica, or KafkaError: UNKNOWN_TOPIC_OR_PARTITION when this broker has no
-   * replica, NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH otherwise.
+   * The local leader replica, or KafkaError: without a local replica NOT_LEADER_OR_FOLLOWER when
+   * the cluster has the partition (inClusterMetadata), else UNKNOWN_TOPIC_OR_PARTITION; with one
+   * that does not lead, NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH.
    */
   leaderPartition(topic: string, partition: number, currentLeaderEpoch = -1): Partition {
-    const p = this.partitions.get(partitionKey(topic, partition));
-    if (!p || p.isClosed) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const local = this.partitions.get(partitionKey(topic, partition));
+    const p = local && !local.isClosed ? local : this.hostedPartition(topic, partition, this.inClusterMetadata(topic, partition));
     p.checkLeader(currentLeaderEpoch);
     return p;
   }
+
+  /**
+   * Whether the cluster metadata (the broker's metadata cache) has this partition: set by the
+   * broker. A partition it has but this broker does not host is NOT_LEADER_OR_FOLLOWER, as in
+   * Kafka's ReplicaManager.getPartitionOrError, so clients refresh their metadata.
+   */
+  inClusterMetadata: (topic: string, partition: number) => boolean = () => false;
 
   /**
    * The local replica for ListOffsets / DeleteRecords (Kafka's getPartitionOrException): when

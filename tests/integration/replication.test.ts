@@ -86,6 +86,16 @@ describe('Integration > cluster > replication', () => {
       expect(fp.currentLeader).toEqual(expect.objectContaining({ leaderId: leader, leaderEpoch }));
       expect(f.nodeEndpoints.map((n) => n.nodeId)).toEqual([leader]);
       c.close();
+      // a broker that holds no replica of a partition the cluster has: NOT_LEADER_OR_FOLLOWER too
+      // (Kafka's getPartitionOrError), so the client refreshes its metadata
+      await cluster.createTopic('single', 1, 1);
+      const owner = (await cluster.leaderOf('single', 0)).leader;
+      const stranger = await raw([1, 2, 3].find((id) => id !== owner)!);
+      const ps = await stranger.request<unknown, ProduceResponse>(ApiKey.Produce, 11, produceRequest('single', 'x'));
+      expect(ps.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      const unknown = await stranger.request<unknown, ProduceResponse>(ApiKey.Produce, 11, produceRequest('no-such-topic-here', 'x'));
+      expect(unknown.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      stranger.close();
     });
   });
 
