@@ -129,6 +129,7 @@ export class Broker {
       fetchSessions: new FetchSessionCache(cfg.maxIncrementalFetchSessionCacheSlots, this.clock),
       apiVersions: apiVersionsOf(handlers),
       groupCoordinator: undefined,
+      txnCoordinator: undefined,
     };
     this.services = services;
     const dispatcher = new Dispatcher(handlers, services, this.clock);

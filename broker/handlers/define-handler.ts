@@ -43,6 +43,7 @@ import type { ConfigAdmin } from '../config/config-admin';
 import type { DynamicBrokerConfig } from '../config/dynamic-broker-config';
 import type { ReplicaLeadership } from '../replica/leadership';
 import type { Controller } from '../../coordinator/controller/controller';
+import type { TransactionCoordinator } from '../../coordinator/txn/transaction-coordinator';
 
 /** Returned by `handle` when no response frame must be written (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
@@ -70,6 +71,11 @@ export interface GroupCoordinatorSlot {
   /** Broker became leader of an __consumer_offsets partition. */
   onElection?(partition: number, leaderEpoch: number): Promise<void> | void;
   onResignation?(partition: number): Promise<void> | void;
+  /**
+   * A COMMIT or ABORT marker of `producerId` was written to these __consumer_offsets partitions
+   * (WriteTxnMarkers): its transactional offset commits become visible, or are dropped.
+   */
+  onTransactionCompleted?(producerId: bigint, partitions: readonly number[], isCommit: boolean): Promise<void> | void;
 }
 
 export interface BrokerServices {
@@ -93,6 +99,8 @@ export interface BrokerServices {
   readonly apiVersions: readonly (readonly [number, number, number])[];
   /** Set by the broker at startup when a group coordinator is wired; undefined otherwise. */
   groupCoordinator: GroupCoordinatorSlot | undefined;
+  /** Set by the broker at startup (broker/txn/): the transaction coordinator on __transaction_state. */
+  txnCoordinator: TransactionCoordinator | undefined;
 }
 
 export interface RequestContext {
