@@ -20,7 +20,15 @@ export interface ReplicaFetcherConfig {
   fetchMinBytes: number;
   /** replica.fetch.backoff.ms: the back-off after an error (default 1000). */
   fetchBackoffMs: number;
+  /**
+   * ms after which a fetcher round (requests and log operations, not the idle wait) that has not
+   * finished is logged with what it still waits for (default STALL_WARN_MS). A request alone
+   * fails after replica.socket.timeout.ms; this catches a log operation that never settles.
+   */
+  stallWarnMs?: number;
 }
+
+export const STALL_WARN_MS = 60_000;
 
 /** One partition as it was put in a request. */
 export interface SentPartition {

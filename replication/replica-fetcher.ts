@@ -22,7 +22,7 @@
 import { ErrorCode, KafkaError } from '../protocol/errors';
 import type { EpochEndOffset, FetchResponse, PartitionData } from '../protocol/generated/fetch-response';
 import type { Clock, Timer } from '../storage/clock';
-import { buildFetchRequest, isDiverging, recordsToAppend, responseKey, type ReplicaFetcherConfig, type SentPartition } from './fetch-builder';
+import { STALL_WARN_MS, buildFetchRequest, isDiverging, recordsToAppend, responseKey, type ReplicaFetcherConfig, type SentPartition } from './fetch-builder';
 import { onOperationFailed, onPartitionError } from './fetch-errors';
 import { PartitionFetchState } from './fetch-state';
 import type { FollowerReplica } from './follower-replica';
@@ -54,6 +54,8 @@ export class ReplicaFetcher {
   private wakeWaiter: (() => void) | null = null;
   /** A request failure was logged and no request has succeeded since. */
   private leaderTrouble = false;
+  /** What the current round waits for (requests, log operations), for the stall warning. */
+  private readonly waitingFor = new Set<string>();
 
   constructor(private readonly opts: ReplicaFetcherOptions) {
     this.leader = opts.leader;
@@ -136,13 +138,34 @@ export class ReplicaFetcher {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        if (!(await this.doWork())) await this.idle();
+        const watchdog = this.opts.clock.setTimeout(() => this.warnStalled(), this.opts.config.stallWarnMs ?? STALL_WARN_MS);
+        let worked: boolean;
+        try {
+          worked = await this.doWork();
+        } finally {
+          this.opts.clock.clearTimeout(watchdog);
+        }
+        if (!worked) await this.idle();
       } catch (e) {
         // a bug, not a leader error: keep the fetcher alive, back everything off
         this.log.error({ err: e }, 'replica fetcher iteration failed');
         this.delayAll();
         await this.idle();
       }
+    }
+  }
+
+  private warnStalled(): void {
+    this.log.warn({ waitingFor: [...this.waitingFor], stallWarnMs: this.opts.config.stallWarnMs ?? STALL_WARN_MS }, 'replica fetcher round has not finished; still waiting');
+  }
+
+  /** Runs `op`, listed under `label` in the stall warning while it is pending. */
+  private async waiting<T>(label: string, op: () => Promise<T>): Promise<T> {
+    this.waitingFor.add(label);
+    try {
+      return await op();
+    } finally {
+      this.waitingFor.delete(label);
     }
   }
 
@@ -201,8 +224,10 @@ export class ReplicaFetcher {
     if (asked.length > 0) {
       let answers: EpochAnswer[] | null = null;
       try {
-        answers = await this.opts.endpoint.offsetForLeaderEpoch(
-          asked.map(({ state, epoch }) => ({ topic: state.replica.topic, partition: state.replica.partition, currentLeaderEpoch: state.currentLeaderEpoch, leaderEpoch: epoch })),
+        answers = await this.waiting('OffsetForLeaderEpoch request', () =>
+          this.opts.endpoint.offsetForLeaderEpoch(
+            asked.map(({ state, epoch }) => ({ topic: state.replica.topic, partition: state.replica.partition, currentLeaderEpoch: state.currentLeaderEpoch, leaderEpoch: epoch })),
+          ),
         );
         this.requestSucceeded();
       } catch (e) {
@@ -260,7 +285,7 @@ export class ReplicaFetcher {
     const leo = s.replica.logEndOffset();
     if (offset >= leo) return;
     this.log.info({ topic: s.replica.topic, partition: s.replica.partition, from: leo.toString(), to: offset.toString(), why }, 'truncating follower log');
-    await s.replica.truncateTo(offset);
+    await this.waiting(`truncate ${s.key} to ${offset}`, () => s.replica.truncateTo(offset));
   }
 
   // ---- fetch --------------------------------------------------------------------------------
@@ -269,7 +294,7 @@ export class ReplicaFetcher {
     const sent: SentPartition[] = states.map((state) => ({ state, fetchOffset: state.replica.logEndOffset() }));
     let resp: FetchResponse;
     try {
-      resp = await this.opts.endpoint.fetch(buildFetchRequest(this.opts.brokerId, this.opts.config, sent));
+      resp = await this.waiting('Fetch request', () => this.opts.endpoint.fetch(buildFetchRequest(this.opts.brokerId, this.opts.config, sent)));
     } catch (e) {
       if (!this.stopped) this.requestFailed('Fetch', e);
       return;
@@ -297,13 +322,13 @@ export class ReplicaFetcher {
     if (isDiverging(pd.divergingEpoch)) return this.truncateOnDivergence(s, pd.divergingEpoch);
     try {
       const records = recordsToAppend(pd.records);
-      const r = await s.run(async () => {
+      const r = await this.waiting(`append to ${s.key} at offset ${fetchOffset}`, () => s.run(async () => {
         if (s.replica.logEndOffset() !== fetchOffset) return false; // the log moved meanwhile: refetch
         if (records.length > 0) await s.replica.appendAsFollower(records);
         // removed while appending: the partition may be turning leader, leave its HW alone
         if (s.isActive) s.replica.updateFromLeader(pd.highWatermark, pd.logStartOffset);
         return true;
-      });
+      }));
       if (r.ran && r.value) s.clearTrouble();
     } catch (e) {
       this.operationFailed(s, 'append', e);

@@ -283,4 +283,18 @@ describe('Replication > ReplicaFetcher', () => {
     await waitFor(caughtUp(a.replica, a.leaderLog), 'recovered partition');
     await expectSameLog(a.followerLog, a.leaderLog);
   });
+
+  test('a round that does not finish (an append that never settles) is logged with what it waits for', async () => {
+    await manager.shutdown();
+    manager = new ReplicaFetcherManager({ brokerId: FOLLOWER_ID, numFetchers: 1, endpointFor: () => leader.open(), config: { ...TEST_CONFIG, stallWarnMs: 200 }, clock: systemClock, logger });
+    const a = await setup({ epoch: 1, fill: (l) => appendAsLeader(l, 1, 2) });
+    let release: () => void = () => undefined;
+    const appending = a.replica.appendAsFollower.bind(a.replica);
+    a.replica.appendAsFollower = (records) => new Promise<void>((resolve) => (release = resolve)).then(() => appending(records));
+    manager.addFetcherForPartitions([{ replica: a.replica, leader: LEADER }]);
+    await waitFor(() => logger.loud('round has not finished').length > 0, 'the stall warning', 3000);
+    expect(logger.loud('round has not finished')[0]!.obj['waitingFor']).toEqual(['append to t-0 at offset 0']);
+    release();
+    await waitFor(caughtUp(a.replica, a.leaderLog), 'the append to finish');
+  });
 });
