@@ -6,12 +6,14 @@
  * which acts while it is elected, and applies what the active controller sends it.
  *
  * Start: metadata store -> broker id -> logs -> replica manager, fetchers, leadership ->
- *        listeners -> registration -> group coordinator -> controller (elects itself when no
- *        controller exists; the active one sends this broker UpdateMetadata and LeaderAndIsr)
- *        -> wait for this broker's first UpdateMetadata -> background tasks.
+ *        listeners -> registration -> group coordinator -> transaction coordinator (both
+ *        listening to leadership) -> controller (elects itself when no controller exists; the
+ *        active one sends this broker UpdateMetadata and LeaderAndIsr) -> wait for this
+ *        broker's first UpdateMetadata -> background tasks -> group coordinator startup ->
+ *        transaction coordinator startup (both resolve once their partitions led here loaded).
  * Stop (graceful): controlled shutdown (leadership moves to other replicas) -> stop accepting
  *        and reading, answer in-flight requests, complete delayed operations -> fetchers,
- *        controller -> group coordinator -> flush + checkpoint + clean-shutdown marker ->
+ *        controller -> transaction coordinator -> group coordinator -> flush + checkpoint + clean-shutdown marker ->
  *        unregister, close the store.
  */
 import os from 'os';
@@ -25,6 +27,7 @@ import { ConfigAdmin } from './config/config-admin';
 import { DynamicBrokerConfig } from './config/dynamic-broker-config';
 import { ensureDir, metadataFileIn } from './config/config-file';
 import { createGroupCoordinator } from './groups/group-wiring';
+import { TxnWiring } from './txn/txn-wiring';
 import { Dispatcher } from './network/dispatcher';
 import { FetchSessionCache } from './replica/fetch-session';
 import { apiVersionsOf, HANDLERS } from './handlers';
@@ -61,6 +64,7 @@ export class Broker {
   private cluster: ClusterWiring | undefined;
   private membership: BrokerMembership | undefined;
   private isrTimer: ReturnType<typeof setInterval> | undefined;
+  private txn: TxnWiring | undefined;
   services: BrokerServices | undefined;
   bound: BoundListener[] = [];
   private stopping: Promise<void> | undefined;
@@ -163,12 +167,20 @@ export class Broker {
         if (topic === OFFSETS_TOPIC) void gc.onResignation?.(partition);
       },
     });
+    const inProcessLog = childLogger(this.log, 'in-process');
+    const txn = new TxnWiring(services, (apiKey, version, body) =>
+      dispatcher.handleLocal(apiKey, version, body, { correlationId: 0, clientId: `broker-${brokerId}-txn-markers`, connectionId: -1, peer: 'in-process', listener: cfg.interBrokerListenerName, log: inProcessLog }),
+    );
+    this.txn = txn;
+    services.txnCoordinator = txn.coordinator;
+    txn.listenTo(leadership);
     await cluster.controller.startup();
     await cluster.waitForMetadata(FIRST_METADATA_WAIT_MS, store, !this.clusterMode);
     this.isrTimer = setInterval(() => replicaManager.shrinkIsrs(cfg.replicaLagTimeMaxMs), Math.max(100, cfg.replicaLagTimeMaxMs / 2));
     this.isrTimer.unref();
     this.logManager.startBackgroundTasks();
     await gc.startup?.();
+    await txn.startup();
     const mode = this.clusterMode ? `cluster member (ZooKeeper ${cfg.zookeeperConnect})` : 'single-node (embedded metadata store)';
     this.log.info(
       { brokerId, listeners: advertised.map((e) => `${e.listenerName}://${e.host}:${e.port}`), logDirs: cfg.logDirs, mode, clusterId: store.clusterId() },
@@ -194,6 +206,7 @@ export class Broker {
       this.services?.replicaManager.producePurgatory.shutdown();
     });
     await this.cluster?.shutdown();
+    this.txn?.shutdown();
     await this.services?.groupCoordinator?.shutdown?.();
     await this.services?.replicaManager.shutdown();
     await this.logManager?.shutdown();

@@ -205,17 +205,17 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
 
   // Transactions.
   'transaction.state.log.num.partitions':
-    'In Kafka, the number of partitions of the internal __transaction_state topic. ' + NO_EFFECT_YET,
+    'The number of partitions of the internal __transaction_state topic, created when the first transactional producer needs it. It should not be changed once the topic exists.',
   'transaction.state.log.replication.factor':
-    'In Kafka, the replication factor of the internal __transaction_state topic. ' + NO_EFFECT_YET,
+    'The replication factor of the internal __transaction_state topic; in a cluster the topic is not created until this many brokers are available (a single node caps it at one).',
   'transaction.state.log.min.isr':
-    'In Kafka, the min.insync.replicas setting of the internal __transaction_state topic. ' + NO_EFFECT_YET,
+    'The min.insync.replicas of the internal __transaction_state topic: transaction state changes are written with acks=all and fail with fewer in-sync replicas (a single node caps it at the replication factor).',
   'transaction.state.log.segment.bytes':
-    'In Kafka, the segment size in bytes of the internal __transaction_state topic. ' + NO_EFFECT_YET,
+    'The segment size in bytes of the internal __transaction_state topic, kept small so that it compacts and loads quickly.',
   'transactional.id.expiration.ms':
-    'In Kafka, how long in milliseconds a transactional id may go without any transaction activity before the coordinator forgets it. ' + NO_EFFECT_YET,
+    'How long in milliseconds a transactional id may go without any transaction activity before the transaction coordinator forgets it (writes a tombstone to __transaction_state).',
   'transaction.max.timeout.ms':
-    'In Kafka, the largest transaction timeout, in milliseconds, a producer may ask for. ' + NO_EFFECT_YET,
+    'The largest transaction timeout, in milliseconds, a producer may ask for; InitProducerId with a larger one fails with INVALID_TRANSACTION_TIMEOUT.',
   // Metrics, security, KRaft.
   'metrics.num.samples':
     'In Kafka, how many samples are kept to compute each metric. ' + NO_EFFECT,
@@ -276,11 +276,11 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'zookeeper.ssl.client.enable':
     'In Kafka, whether the broker connects to ZooKeeper over TLS. ' + NO_EFFECT,
   'transaction.state.log.load.buffer.size':
-    'In Kafka, how many bytes are read at a time from __transaction_state when a coordinator loads it. ' + NO_EFFECT_YET,
+    'How many bytes are read at a time from __transaction_state when a transaction coordinator loads a partition; a larger record batch is still read whole.',
   'transaction.abort.timed.out.transaction.cleanup.interval.ms':
-    'In Kafka, how often in milliseconds the transaction coordinator aborts transactions that timed out. ' + NO_EFFECT_YET,
+    'How often in milliseconds the transaction coordinator aborts transactions open longer than their timeout (fencing their producer).',
   'transaction.remove.expired.transaction.cleanup.interval.ms':
-    'In Kafka, how often in milliseconds the transaction coordinator removes transactional ids that expired. ' + NO_EFFECT_YET,
+    'How often in milliseconds the transaction coordinator removes transactional ids idle longer than transactional.id.expiration.ms.',
   'transaction.partition.verification.enable':
     'In Kafka, whether the leader checks that a partition was added to an ongoing transaction before a transactional write to it. ' + NO_EFFECT_YET,
   'producer.id.expiration.ms':

@@ -77,6 +77,15 @@ export interface BrokerConfig {
   readonly offsetsCommitTimeoutMs: number;
   readonly offsetsLoadBufferSize: number;
   readonly offsetMetadataMaxBytes: number;
+  readonly transactionStateLogNumPartitions: number;
+  readonly transactionStateLogReplicationFactor: number;
+  readonly transactionStateLogMinIsr: number;
+  readonly transactionStateLogSegmentBytes: number;
+  readonly transactionStateLogLoadBufferSize: number;
+  readonly transactionalIdExpirationMs: number;
+  readonly transactionMaxTimeoutMs: number;
+  readonly transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  readonly transactionRemoveExpiredTransactionalIdCleanupIntervalMs: number;
   readonly minInsyncReplicas: number;
   readonly connectionsMaxIdleMs: number;
   readonly maxConnections: number;
@@ -287,6 +296,15 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     offsetsCommitTimeoutMs: num('offsets.commit.timeout.ms'),
     offsetsLoadBufferSize: num('offsets.load.buffer.size'),
     offsetMetadataMaxBytes: num('offset.metadata.max.bytes'),
+    transactionStateLogNumPartitions: num('transaction.state.log.num.partitions'),
+    transactionStateLogReplicationFactor: num('transaction.state.log.replication.factor'),
+    transactionStateLogMinIsr: num('transaction.state.log.min.isr'),
+    transactionStateLogSegmentBytes: num('transaction.state.log.segment.bytes'),
+    transactionStateLogLoadBufferSize: num('transaction.state.log.load.buffer.size'),
+    transactionalIdExpirationMs: num('transactional.id.expiration.ms'),
+    transactionMaxTimeoutMs: num('transaction.max.timeout.ms'),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: num('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+    transactionRemoveExpiredTransactionalIdCleanupIntervalMs: num('transaction.remove.expired.transaction.cleanup.interval.ms'),
     minInsyncReplicas: num('min.insync.replicas'),
     connectionsMaxIdleMs: num('connections.max.idle.ms'),
     maxConnections: num('max.connections'),

@@ -16,9 +16,11 @@ export class ReplicaCoordinatorLog implements CoordinatorLog {
     private readonly minIsr: () => number = () => 1,
   ) {}
 
-  async append(partition: number, batch: Buffer): Promise<void> {
+  /** Resolves with the batch's base offset (transactional commits are ordered by it). */
+  async append(partition: number, batch: Buffer): Promise<bigint> {
     const [r] = await this.replicas.appendRecords([{ topic: OFFSETS_TOPIC, partition, records: batch }], -1, this.commitTimeoutMs, () => this.minIsr());
     if (!r || r.errorCode !== ErrorCode.NONE) throw new KafkaError(r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, r?.errorMessage ?? undefined);
+    return r.baseOffset;
   }
 
   async read(partition: number, fromOffset: bigint, maxBytes: number): Promise<Buffer> {

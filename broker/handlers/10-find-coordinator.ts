@@ -6,12 +6,15 @@
  *   abs(javaStringHashCode(key)) % partitions. If the topic does not exist yet it is created
  *   (offsets.topic.num.partitions, compacted) and looked up once created; if that fails, or the
  *   partition has no live leader: COORDINATOR_NOT_AVAILABLE with node -1.
- * * keyType 1 (transaction): the leader of the __transaction_state partition the same way, if that
- *   topic exists (created by the transaction coordinator), else COORDINATOR_NOT_AVAILABLE.
+ * * keyType 1 (transaction): the leader of __transaction_state partition
+ *   abs(javaStringHashCode(key)) % partitions, the topic created the same way when missing
+ *   (transaction.state.log.* settings; see TopicAdmin.ensureTransactionStateTopic).
  * * Any other keyType: INVALID_REQUEST.
  * * errorMessage is the error's name for NONE too (Kafka's Errors.message()).
- * * Unlike Kafka, when this broker is the coordinator and its partition is still loading, the
- *   answer waits (up to 5 s) for the load, sparing clients a COORDINATOR_LOAD_IN_PROGRESS round.
+ * * Unlike Kafka, which answers COORDINATOR_NOT_AVAILABLE while it creates the internal topic in
+ *   the background, the answer waits for the creation. And when this broker is the coordinator
+ *   and its partition is still loading, the answer waits (up to 5 s) for the load, sparing
+ *   clients a COORDINATOR_LOAD_IN_PROGRESS round.
  *
  * Version notes:
  * * v1: keyType, throttleTimeMs, errorMessage   * v3: flexible
@@ -52,26 +55,29 @@ async function lookup(ctx: HandlerContext, keyType: number, key: string): Promis
   if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) return notFound(ErrorCode.INVALID_REQUEST, `Unknown coordinator type: ${keyType}`);
   const topicName = keyType === GROUP_KEY ? OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
   let topic = cache.topic(topicName);
-  if (!topic && keyType === GROUP_KEY) {
+  if (!topic) {
     try {
-      topic = await topicAdmin.ensureOffsetsTopic();
+      topic = await (keyType === GROUP_KEY ? topicAdmin.ensureOffsetsTopic() : topicAdmin.ensureTransactionStateTopic());
     } catch (e) {
-      ctx.log.warn({ err: e }, 'creating __consumer_offsets failed');
+      ctx.log.warn({ err: e }, `creating ${topicName} failed`);
       return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
   }
   if (!topic || topic.assignment.size === 0) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const gc = ctx.services.groupCoordinator;
-  const partition = keyType === GROUP_KEY && gc instanceof GroupCoordinator ? gc.partitionFor(key) : coordinatorPartitionFor(key, topic.assignment.size);
+  const tc = ctx.services.txnCoordinator;
+  const partition =
+    keyType === GROUP_KEY && gc instanceof GroupCoordinator ? gc.partitionFor(key) : keyType === TRANSACTION_KEY && tc ? tc.partitionFor(key) : coordinatorPartitionFor(key, topic.assignment.size);
   const info = cache.partitionInfo(topic, partition);
   if (!info || info.leader < 0) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const node = cache.brokers(ctx.listener).find((b) => b.nodeId === info.leader);
   if (!node) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   // A coordinator partition led here that is still loading: answer once it is ready (bounded).
-  if (keyType === GROUP_KEY && gc instanceof GroupCoordinator && node.nodeId === ctx.services.brokerId) {
+  const loaded = node.nodeId !== ctx.services.brokerId ? undefined : keyType === GROUP_KEY && gc instanceof GroupCoordinator ? gc.awaitLoaded(key) : keyType === TRANSACTION_KEY ? tc?.states.awaitLoaded(key) : undefined;
+  if (loaded) {
     const clock = ctx.services.clock;
     let timer: unknown;
-    await Promise.race([gc.awaitLoaded(key), new Promise((r) => (timer = clock.setTimeout(() => r(undefined), LOAD_WAIT_MS)))]);
+    await Promise.race([loaded, new Promise((r) => (timer = clock.setTimeout(() => r(undefined), LOAD_WAIT_MS)))]);
     clock.clearTimeout(timer);
   }
   return { errorCode: ErrorCode.NONE, errorMessage: 'NONE', nodeId: node.nodeId, host: node.host, port: node.port };

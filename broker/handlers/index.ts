@@ -25,7 +25,12 @@ import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
+import { initProducerIdHandler } from './22-init-producer-id';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
+import { endTxnHandler } from './26-end-txn';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit';
 import { describeConfigsHandler } from './32-describe-configs';
 import { alterConfigsHandler } from './33-alter-configs';
 import { describeLogDirsHandler } from './35-describe-log-dirs';
@@ -38,6 +43,8 @@ import { electLeadersHandler } from './43-elect-leaders';
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments';
 import { alterPartitionHandler } from './56-alter-partition';
+import { describeTransactionsHandler } from './65-describe-transactions';
+import { listTransactionsHandler } from './66-list-transactions';
 
 export const HANDLERS: readonly Handler[] = Object.freeze([
   produceHandler,
@@ -61,7 +68,12 @@ export const HANDLERS: readonly Handler[] = Object.freeze([
   createTopicsHandler,
   deleteTopicsHandler,
   deleteRecordsHandler,
+  initProducerIdHandler,
   offsetForLeaderEpochHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   describeLogDirsHandler,
@@ -74,6 +86,8 @@ export const HANDLERS: readonly Handler[] = Object.freeze([
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
   alterPartitionHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ]);
 
 /** [apiKey, min, max] sorted by key: what ApiVersions advertises. */

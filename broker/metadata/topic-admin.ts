@@ -132,33 +132,52 @@ export class TopicAdmin {
     const existing = this.cache.topic(name);
     if (existing) return existing;
     if (name === OFFSETS_TOPIC) return this.ensureOffsetsTopic();
+    if (name === TRANSACTION_STATE_TOPIC) return this.ensureTransactionStateTopic();
     await this.createTopic({ name, numPartitions: -1, replicationFactor: -1, assignments: new Map(), configs: {} }, false).catch((e: unknown) => {
       if (!(e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw e;
     });
     return this.waitForTopic(name);
   }
 
-  /** Creates __consumer_offsets if missing (RF capped at the live brokers) and returns it. */
-  async ensureOffsetsTopic(): Promise<TopicMetadata> {
-    const existing = this.cache.topic(OFFSETS_TOPIC);
+  /** Creates __consumer_offsets if missing (RF capped at the live brokers on one node) and returns it. */
+  ensureOffsetsTopic(): Promise<TopicMetadata> {
+    const cfg = this.current();
+    return this.ensureInternalTopic(OFFSETS_TOPIC, cfg.offsetsTopicNumPartitions, cfg.offsetsTopicReplicationFactor, () => ({
+      'cleanup.policy': 'compact',
+      'compression.type': 'producer',
+      'segment.bytes': String(cfg.offsetsTopicSegmentBytes),
+    }));
+  }
+
+  /**
+   * Creates __transaction_state if missing and returns it, with Kafka's TransactionLog topic
+   * configs: transaction.state.log.num.partitions, replication factor
+   * transaction.state.log.replication.factor (in a cluster refused with INVALID_REPLICATION_FACTOR
+   * while fewer brokers are alive, as Kafka's ZooKeeper mode; on one node capped at the live
+   * brokers, and min.insync.replicas = transaction.state.log.min.isr capped at that replication
+   * factor, or no acks=-1 append could succeed), compacted, uncompressed,
+   * transaction.state.log.segment.bytes, no unclean leader election.
+   */
+  ensureTransactionStateTopic(): Promise<TopicMetadata> {
+    const cfg = this.current();
+    return this.ensureInternalTopic(TRANSACTION_STATE_TOPIC, cfg.transactionStateLogNumPartitions, cfg.transactionStateLogReplicationFactor, (rf) => ({
+      'cleanup.policy': 'compact',
+      'compression.type': 'uncompressed',
+      'segment.bytes': String(cfg.transactionStateLogSegmentBytes),
+      'min.insync.replicas': String(this.capInternalReplication ? Math.min(cfg.transactionStateLogMinIsr, rf) : cfg.transactionStateLogMinIsr),
+      'unclean.leader.election.enable': 'false',
+    }));
+  }
+
+  private async ensureInternalTopic(name: string, numPartitions: number, wantedRf: number, configsFor: (rf: number) => Record<string, string>): Promise<TopicMetadata> {
+    const existing = this.cache.topic(name);
     if (existing) return existing;
     const brokers = this.store.liveBrokers().length;
-    const wanted = this.current().offsetsTopicReplicationFactor;
-    const rf = this.capInternalReplication ? Math.max(1, Math.min(wanted, brokers)) : wanted;
-    await this.createTopic(
-      {
-        name: OFFSETS_TOPIC,
-        numPartitions: this.current().offsetsTopicNumPartitions,
-        replicationFactor: rf,
-        assignments: new Map(),
-        configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(this.current().offsetsTopicSegmentBytes) },
-      },
-      false,
-      true,
-    ).catch((e: unknown) => {
+    const rf = this.capInternalReplication ? Math.max(1, Math.min(wantedRf, brokers)) : wantedRf;
+    await this.createTopic({ name, numPartitions, replicationFactor: rf, assignments: new Map(), configs: configsFor(rf) }, false, true).catch((e: unknown) => {
       if (!(e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw e;
     });
-    return this.waitForTopic(OFFSETS_TOPIC);
+    return this.waitForTopic(name);
   }
 
   /** The topic once any creation in flight finished; LEADER_NOT_AVAILABLE if it still does not exist. */

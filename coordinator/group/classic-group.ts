@@ -35,7 +35,16 @@ export function tpKey(topic: string, partition: number): string {
 export interface CommittedOffset extends OffsetAndMetadata {
   topic: string;
   partition: number;
+  /**
+   * Offset in __consumer_offsets of the batch holding this commit's record, when known: a
+   * transactional commit replaces the visible offset only if its batch is newer (Kafka's
+   * CommitRecordMetadataAndOffset.olderThan).
+   */
+  batchOffset?: bigint;
 }
+
+/** A transactional offset commit waiting for its transaction's marker; batchOffset is set once its record is durable. */
+export type PendingTxnOffset = CommittedOffset;
 
 export class ClassicGroup {
   private _state = GroupState.Empty;
@@ -61,6 +70,11 @@ export class ClassicGroup {
   readonly offsets = new Map<string, CommittedOffset>();
   /** tp key -> number of commits in flight (for requireStable). */
   readonly pendingOffsetCommits = new Map<string, number>();
+  /**
+   * producer id -> tp key -> its transactional offset commit, invisible to OffsetFetch until the
+   * COMMIT marker (dropped on ABORT). An entry without batchOffset is still being appended.
+   */
+  readonly pendingTxnOffsets = new Map<bigint, Map<string, PendingTxnOffset>>();
   /** The pending delayed join (initial = group.initial.rebalance.delay.ms phase); owned by the coordinator. */
   joinOp: { timer: Timer; initial: boolean } | undefined;
   /** Pending-sync expiration timer; owned by the coordinator. */
@@ -309,7 +323,14 @@ export class ClassicGroup {
   }
 
   hasOffsets(): boolean {
-    return this.offsets.size > 0 || this.pendingOffsetCommits.size > 0;
+    return this.offsets.size > 0 || this.pendingOffsetCommits.size > 0 || this.pendingTxnOffsets.size > 0;
+  }
+
+  /** A commit of this partition is in flight or waits for its transaction (requireStable fetches: UNSTABLE_OFFSET_COMMIT). */
+  hasPendingCommit(k: string): boolean {
+    if (this.pendingOffsetCommits.has(k)) return true;
+    for (const byTp of this.pendingTxnOffsets.values()) if (byTp.has(k)) return true;
+    return false;
   }
 }
 

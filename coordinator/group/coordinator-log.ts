@@ -8,6 +8,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors';
 import { buildRecordBatch, readRecords } from '../../protocol/records/record';
 import { iterateBatches } from '../../protocol/records/batch-iterator';
 import { CompressionType, RecordBatchView } from '../../protocol/records/record-batch';
+import { ControlRecordType, readControlRecordType } from '../../protocol/records/control-record';
 
 export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
 
@@ -15,9 +16,11 @@ export interface CoordinatorLog {
   /**
    * Appends one record batch to partition `partition` of __consumer_offsets as leader.
    * Resolves once the batch is committed (acks=all; high watermark past it). Rejects with a
-   * KafkaError (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT, ...).
+   * KafkaError (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT, ...). Resolves
+   * with the base offset the batch got, when the log knows it (orders transactional offset
+   * commits against the offsets they would replace, as Kafka's CommitRecordMetadataAndOffset).
    */
-  append(partition: number, batch: Buffer): Promise<void>;
+  append(partition: number, batch: Buffer): Promise<bigint | void>;
   /** Whole batches starting with the one containing `fromOffset` (may be empty at the end). */
   read(partition: number, fromOffset: bigint, maxBytes: number): Promise<Buffer>;
   /** First offset present in the partition. */
@@ -38,6 +41,22 @@ export interface CoordinatorRecord {
 
 export interface ReadRecord extends CoordinatorRecord {
   offset: bigint;
+  /** The batch's producer id (-1 outside transactions) and transactional flag. */
+  producerId: bigint;
+  isTransactional: boolean;
+}
+
+/** A COMMIT or ABORT control record met while replaying (a transaction marker). */
+export interface ReadMarker {
+  offset: bigint;
+  producerId: bigint;
+  isCommit: boolean;
+}
+
+/** Transactional offset commits: their own batch with the producer's id and epoch. */
+export interface TransactionalAppend {
+  producerId: bigint;
+  producerEpoch: number;
 }
 
 /** Soft cap on one coalesced batch (bytes of keys and values); below max.message.bytes. */
@@ -47,7 +66,7 @@ interface PendingAppend {
   records: readonly CoordinatorRecord[];
   timestampMs: number;
   bytes: number;
-  resolve: () => void;
+  resolve: (baseOffset: bigint | undefined) => void;
   reject: (e: unknown) => void;
 }
 
@@ -67,9 +86,12 @@ export class RecordLog {
     private readonly compression: CompressionType = CompressionType.None,
   ) {}
 
-  /** Appends records (in one batch with any queued neighbours); resolves when durable. */
-  append(partition: number, records: readonly CoordinatorRecord[], timestampMs: number): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
+  /**
+   * Appends records (in one batch with any queued neighbours); resolves when durable, with the
+   * base offset of the batch that carried them when the log reports it.
+   */
+  append(partition: number, records: readonly CoordinatorRecord[], timestampMs: number): Promise<bigint | undefined> {
+    if (records.length === 0) return Promise.resolve(undefined);
     let q = this.queues.get(partition);
     if (!q) {
       q = { inFlight: false, waiting: [] };
@@ -78,10 +100,27 @@ export class RecordLog {
     let bytes = 0;
     for (const r of records) bytes += r.key.length + (r.value?.length ?? 0) + 16;
     const queue = q;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<bigint | undefined>((resolve, reject) => {
       queue.waiting.push({ records, timestampMs, bytes, resolve, reject });
       if (!queue.inFlight) this.drain(partition, queue);
     });
+  }
+
+  /**
+   * Appends a transactional offset commit as a batch of its own (never coalesced: the batch
+   * carries the producer's id, epoch and the transactional flag, base sequence 0, as Kafka's
+   * GroupMetadataManager writes it). Resolves with the batch's base offset when known.
+   */
+  async appendTransactional(partition: number, records: readonly CoordinatorRecord[], timestampMs: number, txn: TransactionalAppend): Promise<bigint | undefined> {
+    const batch = buildRecordBatch({
+      compression: this.compression,
+      producerId: txn.producerId,
+      producerEpoch: txn.producerEpoch,
+      baseSequence: 0,
+      isTransactional: true,
+      records: records.map((r) => ({ key: r.key, value: r.value, timestamp: timestampMs })),
+    });
+    return (await this.log.append(partition, batch)) ?? undefined;
   }
 
   private drain(partition: number, q: { inFlight: boolean; waiting: PendingAppend[] }): void {
@@ -94,7 +133,7 @@ export class RecordLog {
     let bytes = 0;
     while (take < q.waiting.length && (take === 0 || bytes + q.waiting[take]!.bytes <= MAX_COALESCED_BYTES)) bytes += q.waiting[take++]!.bytes;
     const group = q.waiting.splice(0, take);
-    let done: Promise<void>;
+    let done: Promise<bigint | void>;
     try {
       const batch = buildRecordBatch({ compression: this.compression, records: group.flatMap((w) => w.records.map((r) => ({ key: r.key, value: r.value, timestamp: w.timestampMs }))) });
       done = this.log.append(partition, batch);
@@ -102,8 +141,8 @@ export class RecordLog {
       done = Promise.reject(e);
     }
     done.then(
-      () => {
-        for (const w of group) w.resolve();
+      (baseOffset) => {
+        for (const w of group) w.resolve(baseOffset ?? undefined);
         this.drain(partition, q);
       },
       (e: unknown) => {
@@ -113,8 +152,11 @@ export class RecordLog {
     );
   }
 
-  /** Calls `visit` for every data record from the log start to the log end, in order. */
-  async replay(partition: number, maxBytes: number, visit: (r: ReadRecord) => void): Promise<void> {
+  /**
+   * Calls `visit` for every data record from the log start to the log end, in order, and
+   * `onMarker` for every transaction marker (control batches of other kinds are skipped).
+   */
+  async replay(partition: number, maxBytes: number, visit: (r: ReadRecord) => void, onMarker?: (m: ReadMarker) => void): Promise<void> {
     let offset = await this.log.startOffset(partition);
     const end = await this.log.endOffset(partition);
     while (offset < end) {
@@ -127,10 +169,16 @@ export class RecordLog {
         if (next <= offset) continue;
         progressed = true;
         if (!view.isControl) {
+          const producerId = view.producerId;
+          const isTransactional = view.isTransactional;
           for (const rec of readRecords(view)) {
             if (rec.offset < offset || rec.offset >= end || rec.key === null) continue;
-            visit({ offset: rec.offset, key: rec.key, value: rec.value });
+            visit({ offset: rec.offset, key: rec.key, value: rec.value, producerId, isTransactional });
           }
+        } else if (onMarker && view.baseOffset >= offset && view.baseOffset < end) {
+          const first = readRecords(view)[0];
+          const type = first ? readControlRecordType(first.key) : ControlRecordType.UNKNOWN;
+          if (type === ControlRecordType.COMMIT || type === ControlRecordType.ABORT) onMarker({ offset: view.baseOffset, producerId: view.producerId, isCommit: type === ControlRecordType.COMMIT });
         }
         offset = next;
         if (offset >= end) break;
@@ -161,15 +209,17 @@ export class MemoryCoordinatorLog implements CoordinatorLog {
     return s;
   }
 
-  async append(partition: number, batch: Buffer): Promise<void> {
+  async append(partition: number, batch: Buffer): Promise<bigint> {
     if (this.failWith !== null) throw new KafkaError(this.failWith);
     const s = this.part(partition);
     const copy = Buffer.from(batch);
     const view = new RecordBatchView(copy);
-    view.setBaseOffset(s.end);
+    const base = s.end;
+    view.setBaseOffset(base);
     s.end = view.lastOffset + 1n;
     s.batches.push(copy);
     this.appends++;
+    return base;
   }
 
   async read(partition: number, fromOffset: bigint, maxBytes: number): Promise<Buffer> {
@@ -198,7 +248,9 @@ export class MemoryCoordinatorLog implements CoordinatorLog {
   records(partition: number): ReadRecord[] {
     const out: ReadRecord[] = [];
     for (const b of this.part(partition).batches) {
-      for (const r of readRecords(b)) if (r.key) out.push({ offset: r.offset, key: Buffer.from(r.key), value: r.value ? Buffer.from(r.value) : null });
+      const v = new RecordBatchView(b);
+      if (v.isControl) continue;
+      for (const r of readRecords(b)) if (r.key) out.push({ offset: r.offset, key: Buffer.from(r.key), value: r.value ? Buffer.from(r.value) : null, producerId: v.producerId, isTransactional: v.isTransactional });
     }
     return out;
   }

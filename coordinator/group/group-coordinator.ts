@@ -18,7 +18,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors';
 import { ClassicGroup, CommittedOffset } from './classic-group';
 import { CoordinatorLog, CoordinatorRecord, RecordLog } from './coordinator-log';
 import { coordinatorPartitionFor } from './coordinator-partition';
-import { loadGroups } from './group-loader';
+import { loadGroupsAndPendingOffsets } from './group-loader';
 import { encodeGroupMetadataKey } from './group-records';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, GroupCoordinatorConfig, GroupLogger, GroupRuntime, SILENT_LOGGER } from './group-runtime';
 import { GroupState, parseGroupState } from './group-state';
@@ -26,8 +26,9 @@ import { HeartbeatArgs, JoinGroupArgs, LeaveGroupResult, LeavingMember, SyncGrou
 import { JoinGroupResult, SyncGroupResult, UNKNOWN_MEMBER_ID, joinError, syncError } from './member';
 import { FetchedOffset, OffsetCommitEntry, OffsetManager, TopicPartitionRef } from './offset-manager';
 import { describeGroup, GroupDescription, GroupOverview, overviewOf } from './group-summary';
+import { TxnOffsetCommitArgs, TxnOffsetManager, validateTxnOffsetCommit } from './txn-offsets';
 
-export type GroupApi = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'fetch' | 'describe' | 'delete' | 'offsetDelete';
+export type GroupApi = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'txnCommit' | 'fetch' | 'describe' | 'delete' | 'offsetDelete';
 
 export interface GroupCoordinatorOptions {
   log: CoordinatorLog;
@@ -45,6 +46,7 @@ export class GroupCoordinator {
   readonly clock: Clock;
   readonly runtime: GroupRuntime;
   readonly offsets: OffsetManager;
+  readonly txnOffsets: TxnOffsetManager;
   private readonly groups = new Map<string, ClassicGroup>();
   private readonly partitions = new Map<number, PartitionStatus>();
   private readonly records: RecordLog;
@@ -58,6 +60,7 @@ export class GroupCoordinator {
     this.records = new RecordLog(opts.log, this.config.offsetsTopicCompressionCodec as CompressionType);
     this.runtime = new GroupRuntime(this.config, this.clock, this.records, opts.logger ?? SILENT_LOGGER);
     this.offsets = new OffsetManager(this.runtime);
+    this.txnOffsets = new TxnOffsetManager(this.runtime);
     this.leaderEpochOf = opts.leaderEpochOf;
   }
 
@@ -102,8 +105,9 @@ export class GroupCoordinator {
   private async load(partition: number, status: PartitionStatus): Promise<void> {
     const leaderEpoch = status.epoch;
     try {
-      const loaded = await loadGroups(this.records, partition, this.config.offsetsLoadBufferSize, this.clock);
+      const { groups: loaded, producers } = await loadGroupsAndPendingOffsets(this.records, partition, this.config.offsetsLoadBufferSize, this.clock);
       if (this.partitions.get(partition) !== status) return; // resigned meanwhile
+      for (const [producerId, ids] of producers) for (const id of ids) this.txnOffsets.addProducerGroup(producerId, id);
       for (const g of loaded) {
         this.groups.set(g.groupId, g);
         for (const m of g.members.values()) this.runtime.scheduleHeartbeat(g, m);
@@ -127,6 +131,7 @@ export class GroupCoordinator {
       if (g.coordinatorPartition !== partition) continue;
       this.runtime.unload(g);
       this.groups.delete(id);
+      this.txnOffsets.forgetGroup(id);
     }
   }
 
@@ -271,6 +276,24 @@ export class GroupCoordinator {
     }
   }
 
+  /** TxnOffsetCommit: offsets pending until the producer's transaction ends; one error code per entry. */
+  async commitTransactionalOffsets(a: TxnOffsetCommitArgs): Promise<ErrorCode[]> {
+    const err = this.validate(a.groupId, 'txnCommit');
+    if (err !== null) return a.entries.map(() => err);
+    const group = this.getOrCreate(a.groupId);
+    const invalid = validateTxnOffsetCommit(group, a);
+    if (invalid !== null) return a.entries.map(() => invalid);
+    return this.txnOffsets.storeTxnOffsets(group, a);
+  }
+
+  /** The producer's COMMIT / ABORT marker is durable in these partitions (WriteTxnMarkers). */
+  onTransactionCompleted(producerId: bigint, partitions: readonly number[], isCommit: boolean): void {
+    for (const id of this.txnOffsets.groupsOf(producerId)) {
+      const g = this.groups.get(id);
+      if (g && partitions.includes(g.coordinatorPartition) && !g.is(GroupState.Dead)) this.txnOffsets.completeTxn(g, producerId, isCommit);
+    }
+  }
+
   /** Committed offsets; `partitions` null = every partition the group has an offset for. */
   fetchOffsets(groupId: string, requireStable: boolean, partitions: readonly TopicPartitionRef[] | null): { errorCode: ErrorCode; offsets: FetchedOffset[] } {
     const err = this.validate(groupId, 'fetch');
@@ -361,6 +384,7 @@ export class GroupCoordinator {
       const tombstones = this.offsets.tombstones(g, removed);
       if (g.is(GroupState.Dead) && this.groups.get(g.groupId) === g) {
         this.groups.delete(g.groupId);
+        this.txnOffsets.forgetGroup(g.groupId);
         if (g.generationId > 0) tombstones.push({ key: encodeGroupMetadataKey(g.groupId), value: null });
       }
       if (tombstones.length === 0) continue;

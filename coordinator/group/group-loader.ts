@@ -3,33 +3,56 @@
  * GroupMetadataManager.doLoadGroupsAndOffsets): the last record per key wins, tombstones delete.
  * A group with members comes back Stable, without members Empty; offsets without group metadata
  * form an offsets-only group (no protocol type).
+ *
+ * Transactional offset commits (batches with the transactional flag) are kept per producer until
+ * that producer's marker: COMMIT applies them where no newer commit is visible, ABORT drops them;
+ * those without a marker yet come back pending in their group (`producers` lists them), as
+ * Kafka's loadGroupsAndOffsets rebuilds pendingOffsets.
  */
 import type { Clock } from '../../storage/clock';
 import { ClassicGroup, CommittedOffset, tpKey } from './classic-group';
-import type { RecordLog } from './coordinator-log';
+import type { ReadMarker, ReadRecord, RecordLog } from './coordinator-log';
+import { applyCommittedTxnOffsets } from './txn-offsets';
 import { decodeGroupMetadataValue, decodeKey, decodeOffsetCommitValue, GroupMetadataValue } from './group-records';
 import { GroupState } from './group-state';
 import { MemberMetadata } from './member';
 
-export async function loadGroups(records: RecordLog, partition: number, maxBytes: number, clock: Clock): Promise<ClassicGroup[]> {
-  const offsets = new Map<string, Map<string, CommittedOffset>>();
+type OffsetsByGroup = Map<string, Map<string, CommittedOffset>>;
+
+function offsetsOf(byGroup: OffsetsByGroup, group: string): Map<string, CommittedOffset> {
+  let byTp = byGroup.get(group);
+  if (!byTp) byGroup.set(group, (byTp = new Map()));
+  return byTp;
+}
+
+export interface LoadedGroups {
+  groups: ClassicGroup[];
+  /** producer id -> ids of the groups holding its pending transactional offsets. */
+  producers: Map<bigint, Set<string>>;
+}
+
+export async function loadGroupsAndPendingOffsets(records: RecordLog, partition: number, maxBytes: number, clock: Clock): Promise<LoadedGroups> {
+  const offsets: OffsetsByGroup = new Map();
+  /** producer id -> group -> tp -> its transactional commit not yet followed by a marker. */
+  const pending = new Map<bigint, OffsetsByGroup>();
   const metadata = new Map<string, GroupMetadataValue | null>();
-  await records.replay(partition, maxBytes, (r) => {
+  const onRecord = (r: ReadRecord): void => {
     const key = decodeKey(r.key);
     if (!key) return;
     if (key.kind === 'offset') {
-      let byTp = offsets.get(key.group);
+      let target: OffsetsByGroup = offsets;
+      if (r.isTransactional) {
+        let p = pending.get(r.producerId);
+        if (!p) pending.set(r.producerId, (p = new Map()));
+        target = p;
+      }
       const k = tpKey(key.topic, key.partition);
       if (r.value === null) {
-        byTp?.delete(k);
+        target.get(key.group)?.delete(k);
         return;
       }
-      if (!byTp) {
-        byTp = new Map();
-        offsets.set(key.group, byTp);
-      }
       const v = decodeOffsetCommitValue(r.value);
-      byTp.set(k, {
+      offsetsOf(target, key.group).set(k, {
         topic: key.topic,
         partition: key.partition,
         offset: v.offset,
@@ -37,18 +60,28 @@ export async function loadGroups(records: RecordLog, partition: number, maxBytes
         metadata: v.metadata,
         commitTimestampMs: v.commitTimestamp,
         expireTimestampMs: v.expireTimestamp >= 0n ? v.expireTimestamp : null,
+        batchOffset: r.offset,
       });
     } else {
       metadata.set(key.group, r.value === null ? null : decodeGroupMetadataValue(r.value));
     }
-  });
+  };
+  const onMarker = (m: ReadMarker): void => {
+    const byGroup = pending.get(m.producerId);
+    pending.delete(m.producerId);
+    if (!byGroup || !m.isCommit) return;
+    for (const [group, byTp] of byGroup) applyCommittedTxnOffsets(offsetsOf(offsets, group), byTp);
+  };
+  await records.replay(partition, maxBytes, onRecord, onMarker);
 
+  const pendingIds = new Set<string>();
+  for (const byGroup of pending.values()) for (const [g, byTp] of byGroup) if (byTp.size > 0) pendingIds.add(g);
   const groups: ClassicGroup[] = [];
-  const ids = new Set<string>([...metadata.keys(), ...offsets.keys()]);
+  const ids = new Set<string>([...metadata.keys(), ...offsets.keys(), ...pendingIds]);
   for (const id of ids) {
     const meta = metadata.get(id) ?? null;
     const groupOffsets = offsets.get(id);
-    if (!meta && (!groupOffsets || groupOffsets.size === 0)) continue;
+    if (!meta && (!groupOffsets || groupOffsets.size === 0) && !pendingIds.has(id)) continue;
     const group = new ClassicGroup(id, partition, clock);
     if (meta) {
       group.generationId = meta.generation;
@@ -68,5 +101,17 @@ export async function loadGroups(records: RecordLog, partition: number, maxBytes
     if (groupOffsets) for (const [k, o] of groupOffsets) group.offsets.set(k, o);
     groups.push(group);
   }
-  return groups;
+  const byId = new Map(groups.map((g) => [g.groupId, g]));
+  const producers = new Map<bigint, Set<string>>();
+  for (const [producerId, byGroup] of pending) {
+    for (const [id, byTp] of byGroup) {
+      const group = byId.get(id);
+      if (!group || byTp.size === 0) continue;
+      group.pendingTxnOffsets.set(producerId, new Map(byTp));
+      let s = producers.get(producerId);
+      if (!s) producers.set(producerId, (s = new Set()));
+      s.add(id);
+    }
+  }
+  return { groups, producers };
 }

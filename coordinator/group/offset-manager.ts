@@ -98,8 +98,9 @@ export class OffsetManager {
     const pending = group.pendingOffsetCommits;
     for (const k of keys) pending.set(k, (pending.get(k) ?? 0) + 1);
     let failure = ErrorCode.NONE;
+    let batchOffset: bigint | undefined;
     try {
-      await this.rt.records.append(group.coordinatorPartition, records, nowMs);
+      batchOffset = await this.rt.records.append(group.coordinatorPartition, records, nowMs);
     } catch (e) {
       failure = mapAppendError(e, true);
     }
@@ -109,7 +110,7 @@ export class OffsetManager {
       const n = (pending.get(k) ?? 1) - 1;
       if (n <= 0) pending.delete(k);
       else pending.set(k, n);
-      if (visible) group.offsets.set(k, valid[i]!);
+      if (visible) group.offsets.set(k, batchOffset === undefined ? valid[i]! : { ...valid[i]!, batchOffset });
     }
     if (failure !== ErrorCode.NONE) {
       this.rt.logger.warn(`Offset commit for group ${group.groupId} failed with error ${failure}`);
@@ -125,18 +126,19 @@ export class OffsetManager {
     const wanted = partitions ?? [...group.offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition }));
     return wanted.map((tp) => {
       const k = tpKey(tp.topic, tp.partition);
-      if (requireStable && group.pendingOffsetCommits.has(k)) return none(tp, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+      if (requireStable && group.hasPendingCommit(k)) return none(tp, ErrorCode.UNSTABLE_OFFSET_COMMIT);
       const o = group.offsets.get(k);
       if (!o) return none(tp);
       return { topic: tp.topic, partition: tp.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
     });
   }
 
-  /** Drops the given partitions' offsets from memory; returns those that existed. */
+  /** Drops the given partitions' offsets (and pending transactional ones) from memory; returns the visible ones that existed. */
   removeOffsets(group: ClassicGroup, partitions: readonly TopicPartitionRef[]): CommittedOffset[] {
     const removed: CommittedOffset[] = [];
     for (const tp of partitions) {
       const k = tpKey(tp.topic, tp.partition);
+      for (const [producerId, byTp] of group.pendingTxnOffsets) if (byTp.delete(k) && byTp.size === 0) group.pendingTxnOffsets.delete(producerId);
       const o = group.offsets.get(k);
       if (o) {
         group.offsets.delete(k);
@@ -149,6 +151,7 @@ export class OffsetManager {
   removeAllOffsets(group: ClassicGroup): CommittedOffset[] {
     const removed = [...group.offsets.values()];
     group.offsets.clear();
+    group.pendingTxnOffsets.clear();
     return removed;
   }
 

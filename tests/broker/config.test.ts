@@ -73,9 +73,19 @@ describe('Broker > config', () => {
     expect(loadConfig({ 'log.cleaner.min.compaction.lag.ms': '50', 'log.cleaner.max.compaction.lag.ms': '50' }).config.brokerId).toBe(-1);
   });
 
+  it('reads the transaction coordinator keys (no longer ignored)', () => {
+    const r = loadConfig({ 'transaction.max.timeout.ms': '1000', 'transaction.state.log.num.partitions': '7', 'transaction.state.log.min.isr': '1', 'transactional.id.expiration.ms': '5000' });
+    expect(r.ignoredKeys).toEqual([]);
+    expect(r.config.transactionMaxTimeoutMs).toBe(1000);
+    expect(r.config.transactionStateLogNumPartitions).toBe(7);
+    expect(r.config.transactionStateLogMinIsr).toBe(1);
+    expect(r.config.transactionalIdExpirationMs).toBe(5000);
+    expect(r.config.transactionStateLogReplicationFactor).toBe(3);
+  });
+
   it('accepts Kafka 3.9 keys Gregor has no use for as ignored, and keeps unknown keys as custom configs', () => {
-    const r = loadConfig({ 'log.cleaner.io.buffer.size': '100', 'log.cleaner.io.buffer.load.factor': '0.5', 'max.connection.creation.rate': '5', 'transaction.max.timeout.ms': '1000', 'my.key': 'v' });
-    expect([...r.ignoredKeys].sort()).toEqual(['log.cleaner.io.buffer.load.factor', 'log.cleaner.io.buffer.size', 'max.connection.creation.rate', 'transaction.max.timeout.ms']);
+    const r = loadConfig({ 'log.cleaner.io.buffer.size': '100', 'log.cleaner.io.buffer.load.factor': '0.5', 'max.connection.creation.rate': '5', 'quota.window.num': '3', 'my.key': 'v' });
+    expect([...r.ignoredKeys].sort()).toEqual(['log.cleaner.io.buffer.load.factor', 'log.cleaner.io.buffer.size', 'max.connection.creation.rate', 'quota.window.num']);
     expect(r.unknownKeys).toEqual(['my.key']);
     expect(r.config.explicit.get('my.key')).toBe('v');
     expect(r.config.settings.get('log.cleaner.io.buffer.size')).toBe('100');
