@@ -42,7 +42,8 @@ export function headerAt(buf: Buffer, at: number, position: number): StoredBatch
 const HEADER_CHUNK = 8192;
 
 /**
- * Visits batch headers from `start` until `end` (exclusive) or until `visit` returns true.
+ * Visits batch headers from `start` until `end` (exclusive) or until `visit` returns true;
+ * `visit` also gets the chunk holding the header at `at` (reused: copy what must outlive the call).
  * Reads 8 KiB chunks and hops over batch bodies. Stops silently at a header that is cut
  * short or declares an impossible size (recovery has already validated the file).
  * Returns the position where it stopped.
@@ -51,7 +52,7 @@ export async function walkHeaders(
   fr: FileRecords,
   start: number,
   end: number,
-  visit: (b: StoredBatch) => boolean | void,
+  visit: (b: StoredBatch, chunk: Buffer, at: number) => boolean | void,
 ): Promise<number> {
   let pos = start;
   const chunk = Buffer.allocUnsafe(HEADER_CHUNK);
@@ -64,7 +65,7 @@ export async function walkHeaders(
       const b = headerAt(chunk, at, pos + at);
       if (b.size < RECORD_BATCH_OVERHEAD || b.position + b.size > end) return b.position;
       advanced = true;
-      if (visit(b)) return b.position;
+      if (visit(b, chunk, at)) return b.position;
       at += b.size;
     }
     if (!advanced) return pos;

@@ -6,7 +6,7 @@
  * - The first dirty offset is the cleaner checkpoint, or the log start offset when there is
  *   none or it lies outside [log start, log end] (truncated or corrupted log).
  * - Nothing at or above the first uncleanable offset is cleaned: the minimum of the last
- *   stable offset (= the high watermark, no transactions yet), the active segment's base,
+ *   stable offset (an open transaction is never compacted), the active segment's base,
  *   and (min.compaction.lag.ms > 0) the base of the first dirty segment whose largest
  *   timestamp is newer than now - min.compaction.lag.ms. The range ends at the start of the
  *   segment that holds that offset, so only whole segments below it are cleaned.
@@ -56,7 +56,9 @@ export async function cleanableRange(log: Log, lastCleanOffset: bigint | undefin
   const active = log.segments.active();
   const dirtySegments = nonActiveSegmentsFrom(log, firstDirtyOffset);
 
-  let uncleanable = log.highWatermark < active.baseOffset ? log.highWatermark : active.baseOffset;
+  // Kafka's firstUncleanableDirtyOffset: the LSO (an open transaction is never compacted), the active segment, the lag
+  const lso = log.lastStableOffset;
+  let uncleanable = lso < active.baseOffset ? lso : active.baseOffset;
   const minLagMs = Math.max(log.config.minCompactionLagMs, 0);
   if (minLagMs > 0) {
     for (const s of dirtySegments) {

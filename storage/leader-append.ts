@@ -43,6 +43,8 @@ export interface PreparedLeaderAppend {
   logAppendTimeMs: bigint;
   /** The lone batch whose CRC has not been checked yet (the Log checks it during the write). */
   pendingCrc: RecordBatchView | null;
+  /** The batches of `records`, offsets assigned. */
+  views: RecordBatchView[];
 }
 
 const policies = new WeakMap<LogConfig, RecordPolicy>();
@@ -80,7 +82,7 @@ export function prepareLeaderAppend(records: Buffer, config: LogConfig, ctx: Lea
     }
   }
   const summary = assignOffsets(views, ctx.nextOffset, ctx.leaderEpoch, appendTime);
-  return { records: out, summary, logAppendTimeMs: appendTime ?? -1n, pendingCrc };
+  return { records: out, summary, logAppendTimeMs: appendTime ?? -1n, pendingCrc, views };
 }
 
 /** The record pass of one CRC-checked batch; returns its bytes (the same buffer when patched in place). */

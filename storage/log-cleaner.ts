@@ -142,7 +142,8 @@ async function swapIn(log: Log, old: LogSegment, out: Buffer[], opts: { now: num
   await fsyncDir(dir);
   if (opts.crashAt === 'after-swap-rename') throw new Error('simulated crash after-swap-rename');
   await old.log.open(); // readers still holding `old` keep working on the renamed inode
-  const deleted = await old.renameToDeleted();
+  if (old.txnIndex.all().length > 0) await old.txnIndex.flush(); // the cleaned segment reads the same file
+  const deleted = await old.renameToDeleted({ keepTxnIndex: true });
   if (opts.crashAt === 'after-old-deleted') throw new Error('simulated crash after-old-deleted');
   await fs.promises.rename(logFileName(dir, base, SWAP_SUFFIX), logFileName(dir, base));
   await fsyncDir(dir);

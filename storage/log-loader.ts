@@ -16,6 +16,9 @@
  *    index entry below the recovery point (the bytes before it were fsynced).
  * 5. The leader epoch cache is loaded, extended from the recovered batches, and cut to the
  *    log end and log start; high watermark and recovery point are clamped into the log.
+ * 6. Producer state (log-producer-state.ts): the newest `.snapshot` at or below the log end is
+ *    loaded and the batches after it replayed; after an unclean shutdown the aborted
+ *    transactions of the replayed range are re-indexed.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -35,6 +38,9 @@ import {
   timeIndexFileName,
 } from './log-file-names';
 import { Log } from './log';
+import { rebuildProducerState } from './log-producer-state';
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager } from './producer-state/producer-state-manager';
+import { TXN_INDEX_SUFFIX, txnIndexFileName } from './producer-state/transaction-index';
 import { LogSegment } from './log-segment';
 import { LogSegments } from './log-segments';
 import { StorageLogger, TopicPartition } from './types';
@@ -50,6 +56,8 @@ export interface LoadLogOptions {
   recoveryPoint?: bigint;
   logStartOffset?: bigint;
   highWatermark?: bigint;
+  /** producer.id.expiration.ms (Kafka's default: 1 day). */
+  producerIdExpirationMs?: number;
 }
 
 export interface LoadStats {
@@ -93,7 +101,7 @@ export async function loadLog(o: LoadLogOptions, stats?: LoadStats): Promise<Log
   }
   for (const n of names) {
     const b = offsetFromFileName(n);
-    if (b !== null && (n.endsWith(INDEX_SUFFIX) || n.endsWith(TIME_INDEX_SUFFIX)) && !logBases.has(b)) {
+    if (b !== null && (n.endsWith(INDEX_SUFFIX) || n.endsWith(TIME_INDEX_SUFFIX) || n.endsWith(TXN_INDEX_SUFFIX)) && !logBases.has(b)) {
       await fs.promises.rm(path.join(o.dir, n), { force: true });
     }
   }
@@ -101,8 +109,13 @@ export async function loadLog(o: LoadLogOptions, stats?: LoadStats): Promise<Log
   const now = o.clock.now();
   const bases = [...logBases].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const sizes = await Promise.all(bases.map((b) => fs.promises.stat(logFileName(o.dir, b)).then((s) => s.size)));
+  const txnIndexBases = new Set<bigint>();
+  for (const n of names) {
+    const b = offsetFromFileName(n);
+    if (b !== null && n.endsWith(TXN_INDEX_SUFFIX)) txnIndexBases.add(b);
+  }
   const segments = new LogSegments();
-  bases.forEach((b, i) => segments.add(new LogSegment(o.dir, b, settings, sizes[i]!, now, false)));
+  bases.forEach((b, i) => segments.add(new LogSegment(o.dir, b, settings, sizes[i]!, now, false, txnIndexBases.has(b))));
 
   const epochCache = new LeaderEpochCache(o.dir);
   await epochCache.load();
@@ -154,7 +167,7 @@ export async function loadLog(o: LoadLogOptions, stats?: LoadStats): Promise<Log
         const doomed = all.slice(i + 1);
         for (const d of doomed) {
           segments.remove(d);
-          for (const f of [d.log.file, d.offsetIndex.file, d.timeIndex.file]) await fs.promises.rm(f, { force: true });
+          for (const f of [d.log.file, d.offsetIndex.file, d.timeIndex.file, txnIndexFileName(o.dir, d.baseOffset)]) await fs.promises.rm(f, { force: true });
           if (stats) stats.truncatedBytes += d.size;
         }
         break;
@@ -168,13 +181,15 @@ export async function loadLog(o: LoadLogOptions, stats?: LoadStats): Promise<Log
   }
 
   if (epochCache.truncateFromEnd(nextOffset)) epochsChanged = true;
+  const producerState = new ProducerStateManager(o.dir, `${o.topicPartition.topic}-${o.topicPartition.partition}`, o.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
   if (logStartOffset > nextOffset) {
     // everything up to the log start was deleted but the tail was lost: restart empty there
     for (const s of [...segments.all()]) {
       segments.remove(s);
       await s.log.close();
-      for (const f of [s.log.file, s.offsetIndex.file, s.timeIndex.file]) await fs.promises.rm(f, { force: true });
+      for (const f of [s.log.file, s.offsetIndex.file, s.timeIndex.file, txnIndexFileName(o.dir, s.baseOffset)]) await fs.promises.rm(f, { force: true });
     }
+    producerState.truncateFully(logStartOffset);
     const seg = new LogSegment(o.dir, logStartOffset, settings, 0, now, true);
     await seg.log.open();
     segments.add(seg);
@@ -185,6 +200,7 @@ export async function loadLog(o: LoadLogOptions, stats?: LoadStats): Promise<Log
   }
   if (epochCache.truncateFromStart(logStartOffset)) epochsChanged = true;
   if (epochsChanged) await epochCache.persist();
+  await rebuildProducerState(segments, producerState, { logStartOffset, lastOffset: nextOffset, cleanShutdown: o.cleanShutdown, nowMs: now, reindex: !o.cleanShutdown });
 
   // No checkpointed HW (a log never checkpointed): the log start, as Kafka. Nothing unreplicated
   // becomes visible; a leader whose ISR is itself raises it to the log end when it takes over.
@@ -203,5 +219,6 @@ export async function loadLog(o: LoadLogOptions, stats?: LoadStats): Promise<Log
     recoveryPoint,
     highWatermark: hw,
     epochCache,
+    producerState,
   });
 }

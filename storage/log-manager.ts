@@ -1,7 +1,7 @@
 /**
  * All partition logs of this broker across `log.dirs` (Kafka's LogManager): startup load and
- * recovery, creation/deletion, checkpoints, background retention/compaction/flush, and clean
- * shutdown.
+ * recovery, creation/deletion, checkpoints, background retention/compaction/flush, producer id
+ * expiration, and clean shutdown.
  *
  * Per log dir files: meta.properties, recovery-point-offset-checkpoint,
  * replication-offset-checkpoint (high watermarks), log-start-offset-checkpoint,
@@ -56,6 +56,10 @@ export interface LogManagerOptions {
   highWatermarkCheckpointIntervalMs?: number;
   /** How often flush.ms is checked (Kafka's log.flush.scheduler.interval.ms; default 1000 here). */
   flushCheckIntervalMs?: number;
+  /** producer.id.expiration.ms (Kafka default 86400000): idle producers are forgotten after it. */
+  producerIdExpirationMs?: number;
+  /** producer.id.expiration.check.interval.ms (Kafka default 600000). */
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 export interface StartupStats {
@@ -159,6 +163,7 @@ export class LogManager {
           recoveryPoint: rps.get(k),
           logStartOffset: starts.get(k),
           highWatermark: hws.get(k),
+          producerIdExpirationMs: this.opts.producerIdExpirationMs,
         },
         stats,
       );
@@ -205,6 +210,7 @@ export class LogManager {
         clock: this.clock,
         logger: this.logger,
         cleanShutdown: false,
+        producerIdExpirationMs: this.opts.producerIdExpirationMs,
       });
       this.register(k, log, dir);
       return log;
@@ -284,6 +290,13 @@ export class LogManager {
     this.every(this.opts.flushCheckIntervalMs ?? 1_000, () => this.runFlushes());
     this.every(this.opts.checkpointIntervalMs ?? 60_000, () => this.checkpoint());
     this.every(this.opts.highWatermarkCheckpointIntervalMs ?? 5_000, () => this.checkpointHighWatermarks());
+    this.every(this.opts.producerIdExpirationCheckIntervalMs ?? 600_000, async () => this.removeExpiredProducers());
+  }
+
+  /** Forgets, in every log, producers idle for producer.id.expiration.ms (Kafka's PeriodicProducerExpirationCheck). */
+  removeExpiredProducers(): void {
+    const now = this.clock.now();
+    for (const log of this.allLogs()) log.removeExpiredProducers(now);
   }
 
   /** One retention pass over every log; returns the number of segments deleted. */

@@ -6,6 +6,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/record-batch';
 import type { Log } from './log';
 import { LogSegment } from './log-segment';
+import type { AbortedTxn } from './producer-state/transaction-index';
 import { FetchDataInfo } from './types';
 
 export interface ReadOptions {
@@ -45,7 +46,7 @@ export async function readFromLog(log: Log, offset: bigint, maxBytes: number, op
         const r = await readWholeBatches(seg, start, segEnd, maxBytes, limit, opts.minOneBatch);
         if (r.bytes.length > 0) {
           log.readHint = { segment: seg, offset: r.nextOffset, position: start + r.bytes.length };
-          return { records: r.bytes };
+          return { records: r.bytes, nextOffset: r.nextOffset };
         }
         return EMPTY;
       }
@@ -100,4 +101,22 @@ async function readWholeBatches(
     nextOffset = last + 1n;
   }
   return { bytes: at === buf.length ? buf : buf.subarray(0, at), nextOffset };
+}
+
+/**
+ * The aborted transactions overlapping [fetchOffset, upperBoundOffset) (Kafka's
+ * LocalLog.collectAbortedTransactions): the txn indexes of the segment holding fetchOffset and
+ * the later ones, until an entry's LSO reaches the upper bound (a transaction aborted after that
+ * started at or above it).
+ */
+export function collectAbortedTransactions(log: Log, fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+  const out: AbortedTxn[] = [];
+  let seg: LogSegment | undefined = log.segments.floor(fetchOffset);
+  while (seg) {
+    const r = seg.collectAbortedTxns(fetchOffset, upperBoundOffset);
+    for (const t of r.aborted) out.push(t);
+    if (r.isComplete) break;
+    seg = log.segments.next(seg);
+  }
+  return out;
 }

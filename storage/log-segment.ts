@@ -1,6 +1,6 @@
 /**
- * One segment = FileRecords (.log) + OffsetIndex (.index) + TimeIndex (.timeindex)
- * (Kafka's LogSegment).
+ * One segment = FileRecords (.log) + OffsetIndex (.index) + TimeIndex (.timeindex) +
+ * TransactionIndex (.txnindex, the transactions aborted by markers in it) (Kafka's LogSegment).
  *
  * Invariants:
  * - `size` counts bytes assigned to this segment, including writes still in flight; the Log
@@ -8,7 +8,8 @@
  * - Index entries are added synchronously when an append is assigned (see recordAppend), so
  *   index state always matches assignment order.
  * - An inactive segment loaded from disk opens no fd and holds no index copy until it is
- *   first read (ensureLoaded).
+ *   first read (ensureLoaded). Its transaction index is read on first use, and not at all when
+ *   the loader found no `.txnindex` file (then it starts empty).
  */
 import * as fs from 'fs';
 import { RECORD_BATCH_OVERHEAD, RecordBatchView } from '../protocol/records/record-batch';
@@ -16,6 +17,7 @@ import { StoredBatch, headerAt, searchForOffset, validateFile, walkHeaders, Inva
 import { FileRecords } from './file-records';
 import { DELETED_SUFFIX, indexFileName, logFileName, timeIndexFileName } from './log-file-names';
 import { OffsetIndex } from './offset-index';
+import { TransactionIndex, txnIndexFileName, type AbortedTxn, type TxnIndexSearchResult } from './producer-state/transaction-index';
 import { TimeIndex } from './time-index';
 
 export interface SegmentSettings {
@@ -39,6 +41,7 @@ export class LogSegment {
   lastBatchNextOffset: bigint | null = null;
   private bytesSinceLastIndexEntry = 0;
   private loaded: Promise<void> | null;
+  private txn: TransactionIndex | null = null;
 
   constructor(
     readonly dir: string,
@@ -48,6 +51,8 @@ export class LogSegment {
     /** Clock ms when the segment was created or opened (segment.ms fallback). */
     readonly created: number,
     isNew: boolean,
+    /** Whether a `.txnindex` file may exist for this segment (false: start with an empty index). */
+    private txnIndexOnDisk = !isNew,
   ) {
     this.log = new FileRecords(logFileName(dir, baseOffset), isNew);
     this.offsetIndex = new OffsetIndex(indexFileName(dir, baseOffset), baseOffset, settings.segmentIndexBytes);
@@ -55,6 +60,26 @@ export class LogSegment {
     this.size = size;
     this.offsetOfMaxTimestampSoFar = baseOffset;
     this.loaded = isNew ? Promise.resolve() : null;
+  }
+
+  /** The aborted-transaction index, opened (read) on first use. */
+  get txnIndex(): TransactionIndex {
+    if (!this.txn) {
+      const file = txnIndexFileName(this.dir, this.baseOffset);
+      this.txn = this.txnIndexOnDisk ? TransactionIndex.open(file) : TransactionIndex.empty(file);
+    }
+    return this.txn;
+  }
+
+  /** Indexes a transaction aborted by a marker in this segment (Kafka's updateTxnIndex). */
+  appendAbortedTxn(t: AbortedTxn): void {
+    this.txnIndex.append(t);
+  }
+
+  /** The aborted transactions of this segment overlapping [fetchOffset, upperBoundOffset). */
+  collectAbortedTxns(fetchOffset: bigint, upperBoundOffset: bigint): TxnIndexSearchResult {
+    if (!this.txn && !this.txnIndexOnDisk) return { aborted: [], isComplete: false };
+    return this.txnIndex.collect(fetchOffset, upperBoundOffset);
   }
 
   updateSettings(s: SegmentSettings): void {
@@ -264,6 +289,7 @@ export class LogSegment {
     if (!at) return { size: this.size, removedBaseOffset: null };
     this.offsetIndex.truncateTo(offset);
     this.timeIndex.truncateTo(offset);
+    if (this.txn || this.txnIndexOnDisk) await this.txnIndex.truncateTo(offset);
     await this.log.truncate(at.position);
     this.size = at.position;
     // Recompute the running index state from the last remaining entry.
@@ -279,6 +305,7 @@ export class LogSegment {
   /** fsync of the data and the indexes (preallocated for the active segment, else trimmed). */
   async flush(opts: { active: boolean }): Promise<void> {
     await this.log.flush();
+    if (this.txn) await this.txn.sync();
     if (this.isLoaded && (opts.active || this.offsetIndex.isDirty || this.timeIndex.isDirty)) {
       await this.offsetIndex.persist({ trim: !opts.active, sync: true });
       await this.timeIndex.persist({ trim: !opts.active, sync: true });
@@ -295,6 +322,7 @@ export class LogSegment {
     await this.ensureLoaded();
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
     await this.log.flush();
+    if (this.txn) await this.txn.sync();
     await this.offsetIndex.persist({ trim: true, sync: true });
     await this.timeIndex.persist({ trim: true, sync: true });
   }
@@ -309,12 +337,23 @@ export class LogSegment {
         await this.timeIndex.persist({ trim: true, sync: false });
       }
     }
+    if (this.txn) await this.txn.flush();
     await this.log.close();
   }
 
-  /** Renames all three files to `*.deleted` (they are removed later); closes nothing. */
-  async renameToDeleted(): Promise<string[]> {
+  /**
+   * Renames all four files to `*.deleted` (they are removed later); closes nothing. A compaction
+   * swap keeps the txn index (`keepTxnIndex`): offsets do not change, so the cleaned segment
+   * uses the same file.
+   */
+  async renameToDeleted(opts: { keepTxnIndex?: boolean } = {}): Promise<string[]> {
     const out: string[] = [];
+    if (!opts.keepTxnIndex && (this.txn || this.txnIndexOnDisk)) {
+      // through the index, so a queued write lands before the rename (or goes to the new name)
+      const to = txnIndexFileName(this.dir, this.baseOffset, DELETED_SUFFIX);
+      await this.txnIndex.renameTo(to);
+      out.push(to);
+    }
     for (const f of [this.log.file, this.offsetIndex.file, this.timeIndex.file]) {
       try {
         await fs.promises.rename(f, f + DELETED_SUFFIX);

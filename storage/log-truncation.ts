@@ -4,6 +4,7 @@
  * Log.exclusive() (write queue drained, no other structural change in progress).
  */
 import { fsRemoveLater } from './log-delete';
+import { rebuildProducerState } from './log-producer-state';
 import type { Log } from './log';
 import { LogSegment } from './log-segment';
 
@@ -18,6 +19,7 @@ export async function deleteSegmentFiles(log: Log, segs: readonly LogSegment[]):
 /** Removes every batch whose last offset >= offset; the log end becomes that batch's base (or offset). */
 export async function truncateLogTo(log: Log, offset: bigint): Promise<void> {
   if (offset >= log.logEndOffset) return;
+  log.syncMapEnd(); // the table covers the whole log before it is cut
   if (offset < log.logStartOffset || offset <= log.segments.first()!.baseOffset) {
     await truncateLogFully(log, offset);
     return;
@@ -35,6 +37,9 @@ export async function truncateLogTo(log: Log, offset: bigint): Promise<void> {
   await seg.timeIndex.persist({ trim: false, sync: true });
   if (log.epochCache.truncateFromEnd(leo)) await log.epochCache.persist();
   if (log.highWatermark > leo) log.highWatermark = leo;
+  // the segment's txn index was cut with it; the producer table is reloaded from a snapshot at
+  // or below the new end and the rest replayed (Kafka's truncateTo -> rebuildProducerState)
+  await rebuildProducerState(log.segments, log.producerState, { logStartOffset: log.logStartOffset, lastOffset: leo, cleanShutdown: false, nowMs: log.clock.now(), reindex: false });
   if (log.recoveryPoint > leo) {
     log.recoveryPoint = leo;
     await log.onRecoveryPointLowered?.();
@@ -52,6 +57,7 @@ export async function truncateLogFully(log: Log, offset: bigint): Promise<void> 
   log.resetEnd(offset, seg, offset);
   log.epochCache.clear();
   await log.epochCache.persist();
+  log.producerState.truncateFully(offset);
   const lowered = log.recoveryPoint !== offset;
   log.recoveryPoint = offset;
   log.highWatermark = offset;
@@ -83,6 +89,7 @@ export async function deleteOldestSegments(
   if (first.baseOffset > log.logStartOffset) {
     log.setLogStartOffset(first.baseOffset);
     if (log.epochCache.truncateFromStart(first.baseOffset)) await log.epochCache.persist();
+    log.producerState.truncateHead(first.baseOffset);
   }
   if (log.readHint && doomed.includes(log.readHint.segment)) log.readHint = null;
   await deleteSegmentFiles(log, doomed);

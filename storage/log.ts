@@ -12,10 +12,18 @@
  * - Readers see only acknowledged data: `visibleEnd` advances in the write queue.
  * - Structural changes (truncation, retention, compaction swaps) run one at a time under
  *   `exclusive()` and wait for the write queue to drain first.
+ * - Producer state (ProducerStateManager) is validated in the same synchronous call that
+ *   assigns offsets and updated in the same tick as the append is accepted; its map end is
+ *   brought to the assigned log end where it is read (roll, close, truncation). A client batch that repeats one of its producer's last five is not
+ *   written: the append answers the original offsets (log-producer-append.ts).
  * - Different logs share nothing: one partition never waits on another.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors';
 import { RecordBatchView } from '../protocol/records/record-batch';
+import type { DescribedProducer } from './log-producer-append';
+import { checkProducers, hasProducerIds, indexAborted } from './log-producer-append';
+import type { ProducerAppendPlan, PendingSnapshot, ProducerStateManager } from './producer-state/producer-state-manager';
+import type { AbortedTxn } from './producer-state/transaction-index';
 
 import { Clock } from './clock';
 import { AppendJob, AppendQueue, storageError } from './log-append-queue';
@@ -25,7 +33,7 @@ import { LogSegment } from './log-segment';
 import { LogSegments } from './log-segments';
 import { AppendOrigin, BatchesSummary, checkCrc, summarizeFollowerBatches, validateBatches } from './log-validator';
 import { prepareLeaderAppend } from './leader-append';
-import { readFromLog, ReadOptions } from './log-read';
+import { collectAbortedTransactions, readFromLog, ReadOptions } from './log-read';
 import { FetchDataInfo, LogAppendInfo, StorageLogger, TopicPartition } from './types';
 import { deleteOldestSegments, truncateLogFully, truncateLogTo } from './log-truncation';
 import { offsetForTimestampIn, maxTimestampIn, TimestampAndOffset } from './log-timestamps';
@@ -51,6 +59,7 @@ export interface LoadedLogState {
   recoveryPoint: bigint;
   highWatermark: bigint;
   epochCache: LeaderEpochCache;
+  producerState: ProducerStateManager;
 }
 
 export class Log {
@@ -60,8 +69,7 @@ export class Log {
   config: LogConfig;
   /** ms the active segment rolls before its time (segment.jitter.ms), drawn when it became active. */
   private activeRollJitterMs: number;
-  /** Set by the broker (replication); checkpointed in replication-offset-checkpoint. */
-  highWatermark: bigint;
+  private hw: bigint;
   /** Offsets below this are fsynced with their indexes (recovery starts here). */
   recoveryPoint: bigint;
   /** Clock ms of the last flush (flush.ms policy). */
@@ -73,6 +81,8 @@ export class Log {
   onRecoveryPointLowered: (() => Promise<void>) | null = null;
   /** @internal */ readonly segments: LogSegments;
   /** @internal */ readonly epochCache: LeaderEpochCache;
+  /** @internal producer ids, sequences and transactions of this partition. */
+  readonly producerState: ProducerStateManager;
   /** @internal */ readonly clock: Clock;
   /** @internal */ readonly logger: StorageLogger;
   /** @internal read hint: where the last read stopped (sequential consumers skip the scan). */
@@ -87,6 +97,8 @@ export class Log {
   private closed = false;
   /** Background work (segment finalization) that shutdown waits for. */
   private background = new Set<Promise<unknown>>();
+  /** Producer snapshots taken at a roll, by the new segment's base, until written (finalizeRolled). */
+  private rollSnapshots = new Map<bigint, PendingSnapshot>();
 
   constructor(s: LoadedLogState) {
     this.dir = s.dir;
@@ -99,7 +111,9 @@ export class Log {
     this.nextOffset = s.nextOffset;
     this._logStartOffset = s.logStartOffset;
     this.recoveryPoint = s.recoveryPoint;
-    this.highWatermark = s.highWatermark;
+    this.producerState = s.producerState;
+    this.hw = s.highWatermark;
+    this.producerState.onHighWatermarkUpdated(s.highWatermark);
     this.epochCache = s.epochCache;
     const active = s.segments.active();
     this.end = { offset: s.nextOffset, segment: active, position: active.size };
@@ -109,7 +123,7 @@ export class Log {
       acknowledged: (j) => {
         this.end = { offset: j.endOffset, segment: j.segment, position: j.position + j.buf.length };
       },
-      rolled: (seg, newBase) => this.track(this.finalizeRolled(seg, newBase)),
+      rolled: (seg, newBase) => this.track(this.finalizeRolled(seg, newBase, this.rollSnapshots.get(newBase))),
       failed: (e) => {
         this.logger.error({ err: e, tp: this.name }, 'log write failed; log is now offline');
         return storageError(this.name, e);
@@ -119,6 +133,29 @@ export class Log {
 
   get logStartOffset(): bigint {
     return this._logStartOffset;
+  }
+  /** Set by the broker (replication); checkpointed in replication-offset-checkpoint. */
+  get highWatermark(): bigint {
+    return this.hw;
+  }
+  set highWatermark(v: bigint) {
+    this.hw = v;
+    this.producerState.onHighWatermarkUpdated(v); // completed transactions below it become stable
+  }
+  /**
+   * The first offset of a transaction still open or whose marker is not yet below the HW, at
+   * least the log start (Kafka's firstUnstableOffset); null when there is none.
+   */
+  get firstUnstableOffset(): bigint | null {
+    if (!this.producerState.hasUnstableTxns) return null;
+    const first = this.producerState.firstUnstableOffset();
+    if (first === null) return null;
+    return first < this._logStartOffset ? this._logStartOffset : first;
+  }
+  /** Last stable offset: min(first unstable offset, HW); the HW without open transactions. */
+  get lastStableOffset(): bigint {
+    const first = this.firstUnstableOffset;
+    return first !== null && first < this.hw ? first : this.hw;
   }
   /** Acknowledged log end offset (what readers may see). */
   get logEndOffset(): bigint {
@@ -167,8 +204,18 @@ export class Log {
       if (records.length === 0) return Promise.resolve(this.emptyAppendInfo());
       const now = this.clock.now();
       const ctx = { topicPartition: this.topicPartition, nowMs: now, nextOffset: this.nextOffset, leaderEpoch: opts.leaderEpoch, origin: opts.origin ?? 'client' } as const;
-      const { records: bytes, summary, logAppendTimeMs, pendingCrc } = prepareLeaderAppend(records, this.config, ctx);
+      const { records: bytes, summary, logAppendTimeMs, pendingCrc, views } = prepareLeaderAppend(records, this.config, ctx);
+      let plan: ProducerAppendPlan | null = null;
+      if (hasProducerIds(views)) {
+        const checked = checkProducers(this.producerState, views, ctx.origin, pendingCrc);
+        if ('duplicate' in checked) {
+          const d = checked.duplicate;
+          return Promise.resolve({ firstOffset: d.firstOffset, lastOffset: d.lastOffset, logAppendTimeMs: d.timestamp, logStartOffset: this._logStartOffset, recordCount: 0, maxTimestamp: -1n, duplicate: true });
+        }
+        plan = checked.plan;
+      }
       return this.enqueue(bytes, summary, logAppendTimeMs, now, pendingCrc, () => {
+        if (plan !== null) this.acceptProducers(plan, summary.lastOffset + 1n);
         if (this.epochCache.assign(opts.leaderEpoch, summary.firstOffset)) this.persistEpochs();
       });
     } catch (e) {
@@ -183,7 +230,10 @@ export class Log {
       if (records.length === 0) return Promise.resolve(this.emptyAppendInfo());
       const views = validateBatches(records, { maxMessageBytes: Number.MAX_SAFE_INTEGER, origin: 'replication', deferSingleCrc: true, topicPartition: this.topicPartition });
       const summary = summarizeFollowerBatches(views, this.nextOffset);
+      // the leader's batches are taken as they are: no validation, the state follows the leader's
+      const plan = hasProducerIds(views) ? this.producerState.plan(views, 'replication') : null;
       return this.enqueue(records, summary, -1n, this.clock.now(), views.length === 1 ? views[0]! : null, () => {
+        if (plan !== null) this.acceptProducers(plan, summary.lastOffset + 1n);
         let changed = false;
         for (const v of views) changed = this.epochCache.assign(v.partitionLeaderEpoch, v.baseOffset) || changed;
         if (changed) this.persistEpochs();
@@ -191,6 +241,20 @@ export class Log {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * An append with producer ids was accepted (same tick as its offsets): producer state, aborted
+   * transactions. Appends without any leave the map end behind; syncMapEnd() brings it to the
+   * log end before it is used (roll, close, truncation).
+   */
+  private acceptProducers(plan: ProducerAppendPlan, endOffset: bigint): void {
+    indexAborted(this.segments, this.producerState.update(plan, endOffset));
+  }
+
+  /** Every batch below the assigned log end is in the producer table (Kafka keeps this per append). @internal */
+  syncMapEnd(): void {
+    this.producerState.updateMapEndOffset(this.nextOffset);
   }
 
   private persistEpochs(): void {
@@ -252,6 +316,12 @@ export class Log {
   /** Starts a new active segment at `base`; the old one is finalized after its writes land. */
   private roll(base: bigint, now: number): LogSegment {
     const old = this.segments.active();
+    // Kafka snapshots producer state at every roll. The bytes are taken now (the state below
+    // `base`); the file is written once the rolled segment (and its txn index) is fsynced, so a
+    // snapshot never vouches for index entries that could still be lost.
+    this.producerState.updateMapEndOffset(base);
+    const snap = this.producerState.prepareSnapshot();
+    if (snap) this.rollSnapshots.set(base, snap);
     const seg = new LogSegment(this.dir, base, this.segmentSettings(), 0, now, true);
     this.segments.add(seg);
     this.activeRollJitterMs = randomSegmentJitterMs(this.config);
@@ -280,9 +350,11 @@ export class Log {
     if (last.endOffset > this.recoveryPoint && seg === this.segments.active()) this.recoveryPoint = last.endOffset;
   }
 
-  private async finalizeRolled(seg: LogSegment, newBase: bigint): Promise<void> {
+  private async finalizeRolled(seg: LogSegment, newBase: bigint, snap: PendingSnapshot | undefined): Promise<void> {
+    this.rollSnapshots.delete(newBase);
     try {
       await seg.onBecomeInactive();
+      if (snap) await this.producerState.writeSnapshot(snap);
       await this.epochCache.persist();
       if (newBase > this.recoveryPoint) this.recoveryPoint = newBase;
     } catch (e) {
@@ -324,6 +396,28 @@ export class Log {
    */
   read(offset: bigint, maxBytes: number, opts: ReadOptions): Promise<FetchDataInfo> {
     return readFromLog(this, offset, maxBytes, opts);
+  }
+
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBoundOffset), from the txn indexes
+   * of the segments from the one holding `fetchOffset` (Kafka's collectAbortedTransactions).
+   */
+  collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    return collectAbortedTransactions(this, fetchOffset, upperBoundOffset);
+  }
+
+  /** The producers this partition remembers (DescribeProducers). */
+  activeProducers(): DescribedProducer[] {
+    const out: DescribedProducer[] = [];
+    for (const e of this.producerState.activeProducers()) {
+      out.push({ producerId: e.producerId, producerEpoch: e.producerEpoch, lastSequence: e.lastSeq, lastTimestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnStartOffset: e.currentTxnFirstOffset ?? -1n });
+    }
+    return out;
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms (LogManager, every producer.id.expiration.check.interval.ms). */
+  removeExpiredProducers(nowMs: number): void {
+    this.producerState.removeExpiredProducers(nowMs);
   }
 
   /**
@@ -391,6 +485,7 @@ export class Log {
     if (offset > this._logStartOffset) {
       this._logStartOffset = offset;
       if (this.epochCache.truncateFromStart(offset)) void this.epochCache.persist().catch(() => undefined);
+      this.producerState.truncateHead(offset);
     }
     return this.exclusive(async () => {
       await deleteOldestSegments(this, () => true, 'log-start');
@@ -416,6 +511,9 @@ export class Log {
     this.closed = true; // later appends fail with KAFKA_STORAGE_ERROR
     await this.exclusive(async () => undefined);
     await Promise.all([...this.background]);
+    // at the log end, so the next load replays nothing (Kafka's UnifiedLog.close)
+    this.syncMapEnd();
+    await this.producerState.takeSnapshot();
     const all = this.segments.all();
     for (let i = 0; i < all.length; i++) await all[i]!.close({ active: i === all.length - 1 });
   }

@@ -9,11 +9,18 @@ export interface LogAppendInfo {
   recordCount: number;
   /** Largest batch max timestamp appended (ms), -1n when none. */
   maxTimestamp: bigint;
+  /**
+   * The batch repeated one already in the log (an idempotent producer's retry): nothing was
+   * written and the offsets are the original batch's.
+   */
+  duplicate?: boolean;
 }
 
 export interface FetchDataInfo {
   /** Whole batches, possibly empty; a private copy read from the file. */
   records: Buffer;
+  /** Offset after the last batch returned (undefined when none was). */
+  nextOffset?: bigint;
 }
 
 export interface TopicPartition {

@@ -11,6 +11,17 @@
  *     offset other than 0: INVALID_RECORD), and what the topic asks of records: keys on compacted
  *     topics (INVALID_RECORD), the CreateTime window (INVALID_TIMESTAMP); such a refusal names
  *     each bad record's index in recordErrors (v8+) with errorMessage summarizing them
+ * * Idempotent and transactional batches (storage/log-producer-append.ts): a retry of one of the
+ *   producer's last five batches answers NONE with the original base offset (nothing is
+ *   written); a sequence gap OUT_OF_ORDER_SEQUENCE_NUMBER; an older producer epoch
+ *   INVALID_PRODUCER_EPOCH (every version, as Kafka since 2.7); a non-transactional batch inside
+ *   the producer's open transaction INVALID_TXN_STATE.
+ * * Transactional batches (a partition's first batch has the transactional bit) need a
+ *   transactionalId, else the whole request answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+ *   (KafkaApis); transactional batches of more than one producer id / epoch answer
+ *   INVALID_PRODUCER_ID_MAPPING (ReplicaManager.handleProduceAppend). Partition verification
+ *   with the transaction coordinator (KIP-890, transaction.partition.verification.enable) is not
+ *   done: appends behave as Kafka's with it disabled.
  * * Appends start synchronously in request order (per-partition order across pipelined requests).
  * * acks=0 sends no response, and closes the connection when any partition failed (the
  *   producer's only way to learn of it); acks=1 answers after the local append; acks=-1 when the HW covers
@@ -21,7 +32,7 @@
  * * v7: zstd allowed   * v8: recordErrors, errorMessage   * v9: flexible
  * * v10: currentLeader and nodeEndpoints for NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (KIP-951)
  */
-import { ErrorCode } from '../../protocol/errors';
+import { ErrorCode, KafkaError } from '../../protocol/errors';
 import { ApiKey } from '../../protocol/generated/api-keys';
 import { readProduceRequest, type ProduceRequest } from '../../protocol/generated/produce-request';
 import {
@@ -53,6 +64,27 @@ export function checkProduceRecords(records: Buffer | null, version: number): { 
     return { code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message: 'Produce requests to use ZStandard compression need version 7 or higher' };
   }
   return { code: ErrorCode.NONE, message: null };
+}
+
+const TRANSACTIONAL_FLAG = 0x10;
+
+/**
+ * Kafka's checks of the transactional batches of a v3+ request (the first batch of each
+ * partition): a transactionalId is needed, and one producer id and epoch at most.
+ */
+function checkTransactional(req: ProduceRequest, version: number): void {
+  if (version < 3) return;
+  let producer: string | null = null;
+  for (const t of req.topicData) {
+    for (const p of t.partitionData) {
+      const r = p.records;
+      if (r === null || r.length < BATCH_HEADER || r[16] !== 2 || (r.readInt16BE(21) & TRANSACTIONAL_FLAG) === 0) continue;
+      if (req.transactionalId === null) throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional records need a transactional id');
+      const id = `${r.readBigInt64BE(43)}/${r.readInt16BE(51)}`;
+      if (producer !== null && producer !== id) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, 'Transactional records contained more than one producer ID');
+      producer = id;
+    }
+  }
 }
 
 function partitionResponse(index: number, r: AppendResult): PartitionProduceResponse {
@@ -96,10 +128,11 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
   async handle(ctx, req) {
     const { replicaManager, configAdmin } = ctx.services;
     const acksValid = req.acks === -1 || req.acks === 0 || req.acks === 1;
+    checkTransactional(req, ctx.apiVersion);
     const entries: AppendEntry[] = [];
     for (const t of req.topicData) {
       for (const p of t.partitionData) {
-        const entry: AppendEntry = { topic: t.name, partition: p.index, records: p.records ?? EMPTY };
+        const entry: AppendEntry = { topic: t.name, partition: p.index, records: p.records ?? EMPTY, origin: 'client' };
         if (!acksValid) {
           entry.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
         } else if (ctx.apiVersion < 3) {

@@ -2,8 +2,12 @@
  * Fetch: v0-17
  *
  * Behavior:
- * * Consumer fetches read up to the HW (read_uncommitted) or the LSO (read_committed; equal to
- *   the HW until transactions exist).
+ * * Consumer fetches read up to the HW (read_uncommitted) or the LSO (read_committed: the first
+ *   offset of a transaction still open or whose marker is not yet below the HW, else the HW).
+ *   read_committed answers the aborted transactions overlapping the records returned (from the
+ *   segments' .txnindex, Kafka's collectAbortedTransactions; [] when none were returned);
+ *   read_uncommitted answers abortedTransactions null. lastStableOffset (v4+) is the LSO for
+ *   both, as Kafka's.
  * * Byte limits: each partition at most partitionMaxBytes, the response at most
  *   min(maxBytes, fetch.max.bytes); from v3 the first partition with data may exceed both by one
  *   batch (minOneBatch) so a large batch never blocks a consumer; v0-v2 limits are hard (a
@@ -150,7 +154,7 @@ async function fetchAll(ctx: HandlerContext, req: FetchRequest, list: readonly S
       highWatermark: r.read.highWatermark,
       lastStableOffset: r.read.lastStableOffset,
       logStartOffset: r.read.logStartOffset,
-      abortedTransactions: isolation === 1 ? [] : null,
+      abortedTransactions: isolation === 1 ? (r.read.abortedTransactions ?? []).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) : null,
       records: r.read.records,
     };
     if (r.read.divergingEpoch) data.divergingEpoch = { ...data.divergingEpoch, epoch: r.read.divergingEpoch.epoch, endOffset: r.read.divergingEpoch.endOffset };

@@ -3,10 +3,10 @@
  *
  * Behavior (v1+, broker/replica/list-offsets.ts):
  * * timestamp -2 (earliest) and -4 (earliest local; no tiered storage): the log start offset;
- *   -1 (latest): the HW (read_uncommitted) or LSO (read_committed, = HW without transactions)
+ *   -1 (latest): the HW (read_uncommitted) or LSO (read_committed, = HW without open transactions)
  *   with the current leader epoch; -3 (max timestamp): the first record with the largest
  *   timestamp; -5 (latest tiered): offset -1, epoch -1 (no tiered storage); a time >= 0: the
- *   first record whose timestamp is >= it. Lookups answer only offsets below the HW/LSO, else
+ *   first record whose timestamp is >= it. Lookups answer only offsets below the HW (LSO for read_committed), else
  *   offset -1 / timestamp -1.
  * * A non-consumer replica id (a follower, the debug id -2, anything but -1) sees the log end;
  *   only the debug id may ask a follower.

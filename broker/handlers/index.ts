@@ -30,6 +30,7 @@ import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
 import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn';
 import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
 import { endTxnHandler } from './26-end-txn';
+import { writeTxnMarkersHandler } from './27-write-txn-markers';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit';
 import { describeConfigsHandler } from './32-describe-configs';
 import { alterConfigsHandler } from './33-alter-configs';
@@ -39,6 +40,7 @@ import { offsetDeleteHandler } from './47-offset-delete';
 import { createPartitionsHandler } from './37-create-partitions';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
 import { describeClusterHandler } from './60-describe-cluster';
+import { describeProducersHandler } from './61-describe-producers';
 import { electLeadersHandler } from './43-elect-leaders';
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments';
@@ -73,6 +75,7 @@ export const HANDLERS: readonly Handler[] = Object.freeze([
   addPartitionsToTxnHandler,
   addOffsetsToTxnHandler,
   endTxnHandler,
+  writeTxnMarkersHandler,
   txnOffsetCommitHandler,
   describeConfigsHandler,
   alterConfigsHandler,
@@ -82,6 +85,7 @@ export const HANDLERS: readonly Handler[] = Object.freeze([
   incrementalAlterConfigsHandler,
   offsetDeleteHandler,
   describeClusterHandler,
+  describeProducersHandler,
   electLeadersHandler,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,

@@ -13,7 +13,9 @@
  *   retries on the next leader.
  * DelayedFetch (min.bytes not yet available): watch keys = fetched partition keys; completes when
  *   Case A: bytes that became readable since the first read (below the HW for consumers, below
- *           the log end for followers) plus what that read found >= min.bytes, or
+ *           the log end for followers) plus what that read found >= min.bytes; for read_committed
+ *           consumers bytes count only once the LSO moved past where it was at the first read
+ *           (those below the HW then: at most what became stable), or
  *   Case B: a fetched partition is gone, no longer led here, or its log start moved past the
  *           fetch offset, or
  *   Case C: max.wait.ms elapsed; then the handler reads again and answers with what there is.
@@ -78,6 +80,8 @@ export interface FetchWatch {
   follower: boolean;
   /** readableBytes(partition, follower) just before the first read. */
   readableAtStart: number;
+  /** read_committed consumers: the LSO just before the first read. */
+  stableAtStart?: bigint;
 }
 
 /** Monotonic count of bytes a fetch of this kind may read (appended, or below the HW). */
@@ -101,6 +105,7 @@ export class DelayedFetch extends DelayedOperation {
     for (const w of this.watches) {
       const p = w.partition;
       if (p.isClosed || !p.isLeader || w.fetchOffset < p.logStartOffset) return this.forceComplete(); // Case B
+      if (w.stableAtStart !== undefined && p.lastStableOffset <= w.stableAtStart) continue; // nothing new became stable
       bytes += readableBytes(p, w.follower) - w.readableAtStart;
     }
     if (bytes >= this.minBytes) return this.forceComplete(); // Case A

@@ -3,8 +3,8 @@
  * legacyFetchOffsetsForTimestamp over UnifiedLog.fetchOffsetByTimestamp).
  *
  * - `isolation` null is a follower or any non-consumer replica id: it may see up to the log
- *   end; consumers see up to the HW (read_uncommitted) or the LSO (read_committed, = the HW
- *   until transactions exist).
+ *   end; consumers see up to the HW (read_uncommitted) or the LSO (read_committed: the first
+ *   offset of an undecided or not yet replicated transaction, else the HW).
  * - Only the debug replica id may ask a follower (`fetchOnlyFromLeader` false).
  * - A consumer asking a leader whose HW has not yet reached the start of its leader epoch
  *   gets OFFSET_NOT_AVAILABLE for latest, and for a lookup that found nothing it may see.

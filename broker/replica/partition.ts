@@ -11,7 +11,8 @@
  *   alone (appendAsFollower / truncate*), and the replica manager removes the fetcher before
  *   this replica becomes leader.
  * - Single writer: leader appends run one at a time on `appendChain`, in call order.
- * - logStart <= HW <= LEO. As leader the HW is the minimum LEO over the maximal ISR
+ * - logStart <= LSO <= HW <= LEO. The LSO (last stable offset) is the first offset of a
+ *   transaction still open or whose marker is not yet below the HW, else the HW (Log). As leader the HW is the minimum LEO over the maximal ISR
  *   (leader-isr.ts) and never decreases; as follower it is min(leader's HW, LEO).
  * - `appendedBytes` counts bytes appended to this replica (monotonic); `bytesBelowHighWatermark`
  *   counts those of them below the HW (monotonic, batch granularity): delayed fetches wait on
@@ -19,6 +20,9 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors';
 import type { Log } from '../../storage/log';
+import type { DescribedProducer } from '../../storage/log-producer-append';
+import type { AppendOrigin } from '../../storage/log-validator';
+import type { AbortedTxn } from '../../storage/producer-state/transaction-index';
 import type { LogAppendInfo } from '../../storage/types';
 import type { FollowerReplica } from '../../replication/follower-replica';
 import {
@@ -53,6 +57,8 @@ export interface PartitionReadResult {
   logStartOffset: bigint;
   /** Set when the fetcher's last fetched epoch diverges from this log (Fetch v12+, KIP-320). */
   divergingEpoch?: { epoch: number; endOffset: bigint };
+  /** read_committed consumers: the aborted transactions overlapping the records returned. */
+  abortedTransactions?: AbortedTxn[];
 }
 
 export interface FetchPartitionParams {
@@ -133,9 +139,15 @@ export class Partition {
   get logStartOffset(): bigint {
     return this.log.logStartOffset;
   }
-  /** No transactions are tracked yet, so the LSO equals the HW. */
+  /** min(first unstable offset, HW): what read_committed consumers may see. */
   get lastStableOffset(): bigint {
-    return this.log.highWatermark;
+    return this.log.lastStableOffset;
+  }
+
+  /** The producers this replica's log remembers (DescribeProducers: any role, as Kafka). */
+  activeProducers(): DescribedProducer[] {
+    if (this.closed) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    return this.log.activeProducers();
   }
 
   /** True when `s` is newer than what this replica applied (a higher leader epoch, or the same with a higher partition epoch). */
@@ -223,18 +235,20 @@ export class Partition {
   // ---- leader: appends ------------------------------------------------------------------
 
   /**
-   * Appends on the single-writer chain. `minInsyncReplicas` applies to acks=-1 only.
+   * Appends on the single-writer chain. `minInsyncReplicas` applies to acks=-1 only. `origin`
+   * decides the producer-state checks (storage/log-producer-append.ts): 'client' (Produce),
+   * 'coordinator' (transaction markers, the group and transaction coordinators' records).
    * Must be called synchronously in request arrival order. When nothing is queued on the chain
    * (the common case for the group coordinator, which keeps one append per partition in flight)
    * the append starts at once instead of one promise turn later; the order is the same.
    */
-  appendRecordsToLeader(records: Buffer, requiredAcks: number, minInsyncReplicas: number): Promise<LogAppendInfo> {
+  appendRecordsToLeader(records: Buffer, requiredAcks: number, minInsyncReplicas: number, origin: AppendOrigin = 'client'): Promise<LogAppendInfo> {
     const append = (): Promise<LogAppendInfo> => {
       this.checkLeader();
       if (requiredAcks === -1 && this.isr.length < minInsyncReplicas) {
         throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${this.isr.join(',')}] is insufficient to satisfy the min.isr requirement of ${minInsyncReplicas} for partition ${this.key}`);
       }
-      return this.log.appendAsLeader(records, { leaderEpoch: this.leaderEpoch });
+      return this.log.appendAsLeader(records, { leaderEpoch: this.leaderEpoch, origin });
     };
     let started: Promise<LogAppendInfo>;
     if (this.queued === 0) {
@@ -247,6 +261,7 @@ export class Partition {
       started = this.appendChain.then(append);
     }
     const run = started.then((info) => {
+      if (info.duplicate) return info; // a retry answered with the original offsets: nothing new
       this.noteAppended(records.length, info.lastOffset + 1n);
       // Waiting follower fetches are woken by new bytes even when the HW stays (followers must copy them first).
       if (!(this.role === 'leader' && this.maybeIncrementHighWatermark())) this.onChange?.();
@@ -315,11 +330,17 @@ export class Partition {
     const isFollower = f.replicaId >= 0;
     const upper = isFollower ? leo : f.isolation === 1 ? this.lastStableOffset : this.highWatermark;
     let records: Buffer = EMPTY;
+    let nextOffset: bigint | undefined;
     if (f.fetchOffset < upper && f.maxBytes > 0) {
-      records = (await this.log.read(f.fetchOffset, f.maxBytes, { maxOffset: upper, minOneBatch: f.minOneBatch })).records;
+      const read = await this.log.read(f.fetchOffset, f.maxBytes, { maxOffset: upper, minOneBatch: f.minOneBatch });
+      records = read.records;
+      nextOffset = read.nextOffset;
     }
     if (isFollower) this.updateFollowerFetchState(f.replicaId, f.fetchOffset, leo, f.nowMs);
-    return { records, highWatermark: this.highWatermark, lastStableOffset: this.lastStableOffset, logStartOffset: this.logStartOffset };
+    const out: PartitionReadResult = { records, highWatermark: this.highWatermark, lastStableOffset: this.lastStableOffset, logStartOffset: this.logStartOffset };
+    // Kafka's LocalLog.addAbortedTransactions: over the range the records cover (none when empty)
+    if (!isFollower && f.isolation === 1) out.abortedTransactions = nextOffset === undefined ? NO_ABORTED : this.log.collectAbortedTransactions(f.fetchOffset, nextOffset);
+    return out;
   }
 
   /** KIP-320: where a fetcher whose last batch had `lastFetchedEpoch` diverges from this log, or undefined. */
@@ -468,3 +489,4 @@ export class Partition {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_ABORTED: AbortedTxn[] = [];

@@ -14,6 +14,8 @@ import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors';
 import type { Clock } from '../../storage/clock';
 import type { LogConfig } from '../../storage/log-config';
 import type { LogManager } from '../../storage/log-manager';
+import type { DescribedProducer } from '../../storage/log-producer-append';
+import type { AppendOrigin } from '../../storage/log-validator';
 import { RecordValidationError, type RecordError } from '../../storage/record-validation-error';
 import { DelayedFetch, DelayedProduce, readableBytes, type FetchWatch, type ProducePartitionStatus } from './delayed-ops';
 import type { Logger } from '../logger';
@@ -28,6 +30,11 @@ export interface AppendEntry {
   /** Error decided before appending (validation, unknown partition): the entry is not appended. */
   errorCode?: ErrorCode;
   errorMessage?: string | null;
+  /**
+   * Who writes (producer-state checks, storage/log-producer-append.ts): Produce passes 'client';
+   * unset, appends to the internal topics are the coordinators' ('coordinator'), others 'client'.
+   */
+  origin?: AppendOrigin;
 }
 
 export interface AppendResult {
@@ -194,7 +201,8 @@ export class ReplicaManager {
       } catch (err) {
         return Promise.resolve(failed(errorCodeOf(err), null));
       }
-      return p.appendRecordsToLeader(e.records, acks, acks === -1 ? minIsr(e.topic) : 1).then(
+      const origin = e.origin ?? (INTERNAL_TOPICS.has(e.topic) ? 'coordinator' : 'client');
+      return p.appendRecordsToLeader(e.records, acks, acks === -1 ? minIsr(e.topic) : 1, origin).then(
         (info): AppendResult => ({
           errorCode: ErrorCode.NONE,
           errorMessage: null,
@@ -253,15 +261,22 @@ export class ReplicaManager {
     if (first.bytes >= params.minBytes || params.maxWaitMs <= 0 || first.failed || list.length === 0) return first.results;
     const follower = params.replicaId >= 0;
     const watches: FetchWatch[] = [];
+    const committed = !follower && params.isolation === 1;
     first.results.forEach((r, i) => {
-      if (r.partition) watches.push({ partition: r.partition, fetchOffset: list[i]!.fetchOffset, follower, readableAtStart: first.readableBefore[i]! });
+      if (!r.partition) return;
+      const w: FetchWatch = { partition: r.partition, fetchOffset: list[i]!.fetchOffset, follower, readableAtStart: first.readableBefore[i]! };
+      if (committed) w.stableAtStart = first.stableBefore[i]!;
+      watches.push(w);
     });
     if (watches.length === 0) return first.results;
     await this.waitForFetch(watches, params.minBytes, first.bytes, params.maxWaitMs);
     return (await this.readAll(params, list)).results;
   }
 
-  private async readAll(params: FetchParams, list: readonly FetchPartitionRequest[]): Promise<{ results: FetchPartitionResult[]; readableBefore: number[]; bytes: number; failed: boolean }> {
+  private async readAll(
+    params: FetchParams,
+    list: readonly FetchPartitionRequest[],
+  ): Promise<{ results: FetchPartitionResult[]; readableBefore: number[]; stableBefore: bigint[]; bytes: number; failed: boolean }> {
     let remaining = params.maxBytes;
     let bytes = 0;
     let failed = false;
@@ -269,13 +284,16 @@ export class ReplicaManager {
     const follower = params.replicaId >= 0;
     const results: FetchPartitionResult[] = [];
     const readableBefore: number[] = [];
+    const stableBefore: bigint[] = [];
     for (const f of list) {
       let partition: Partition | undefined;
       let before = 0;
+      let stable = -1n;
       try {
         if (f.errorCode !== undefined && f.errorCode !== ErrorCode.NONE) throw new KafkaError(f.errorCode);
         partition = this.leaderPartition(f.topic, f.partition, f.currentLeaderEpoch);
         before = readableBytes(partition, follower);
+        if (!follower && params.isolation === 1) stable = partition.lastStableOffset;
         const read = await partition.fetchRecords({
           fetchOffset: f.fetchOffset,
           maxBytes: Math.max(0, Math.min(f.maxBytes, remaining)),
@@ -298,8 +316,9 @@ export class ReplicaManager {
         results.push({ errorCode: code, read: undefined, partition: undefined });
       }
       readableBefore.push(before);
+      stableBefore.push(stable);
     }
-    return { results, readableBefore, bytes, failed };
+    return { results, readableBefore, stableBefore, bytes, failed };
   }
 
   /** Waits until min.bytes may be available across `watches`, or maxWaitMs. */
@@ -308,6 +327,15 @@ export class ReplicaManager {
       const op = new DelayedFetch(maxWaitMs, watches, minBytes, bytesAlready, resolve);
       this.fetchPurgatory.tryCompleteElseWatch(op, watches.map((w) => w.partition.key));
     });
+  }
+
+  /**
+   * DescribeProducers for one partition (Kafka's ReplicaManager.activeProducerState): the local
+   * replica's producers whatever its role; without one NOT_LEADER_OR_FOLLOWER when the cluster
+   * has the partition, else UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  activeProducers(topic: string, partition: number): DescribedProducer[] {
+    return this.hostedPartition(topic, partition, this.inClusterMetadata(topic, partition)).activeProducers();
   }
 
   /** Completes waiting operations and forgets partitions (logs are closed by the LogManager). */
@@ -319,6 +347,9 @@ export class ReplicaManager {
 }
 
 const NO_RECORD_ERRORS: readonly RecordError[] = Object.freeze([]);
+
+/** Topics only coordinators write (Kafka's Topic.isInternal). */
+const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 
 /**
  * Append errors answered with logStartOffset -1 (Kafka's ReplicaManager.appendToLocalLog lists

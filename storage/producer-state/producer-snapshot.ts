@@ -92,8 +92,12 @@ export function listSnapshotOffsets(dir: string): bigint[] {
  * Writes the snapshot through a temp file and rename, fsynced: a crash leaves the old one or the
  * new one. The entries are encoded before this returns its promise (later appends don't leak in).
  */
-export async function writeSnapshotFile(dir: string, offset: bigint, entries: Iterable<ProducerStateEntry>): Promise<void> {
-  const bytes = encodeSnapshot(entries);
+export function writeSnapshotFile(dir: string, offset: bigint, entries: Iterable<ProducerStateEntry>): Promise<void> {
+  return writeSnapshotBytes(dir, offset, encodeSnapshot(entries));
+}
+
+/** Writes encoded snapshot bytes through a temp file and rename, fsynced. */
+export async function writeSnapshotBytes(dir: string, offset: bigint, bytes: Buffer): Promise<void> {
   const file = snapshotFileName(dir, offset);
   const tmp = `${file}.tmp`;
   const fh = await fs.promises.open(tmp, 'w');

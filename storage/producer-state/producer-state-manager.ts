@@ -18,7 +18,7 @@ import { NO_PRODUCER_ID, type RecordBatchView } from '../../protocol/records/rec
 import type { AppendOrigin } from '../log-validator';
 import { ProducerAppendInfo, type CompletedTxn } from './producer-append-info';
 import { BatchMetadata, ProducerStateEntry, firstOffsetOf } from './producer-state-entry';
-import { CorruptSnapshotError, deleteSnapshotFile, listSnapshotOffsets, readSnapshotFile, writeSnapshotFile } from './producer-snapshot';
+import { CorruptSnapshotError, deleteSnapshotFile, encodeSnapshot, listSnapshotOffsets, readSnapshotFile, writeSnapshotBytes } from './producer-snapshot';
 
 /** Kafka 3.9's producer.id.expiration.ms default (1 day). */
 export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
@@ -41,6 +41,17 @@ export interface DuplicateBatch {
 export interface ProducerAppendPlan {
   infos: Map<bigint, ProducerAppendInfo>;
   completedTxns: CompletedTxn[];
+}
+
+/** A transaction `update` completed, with the LSO right after its marker (what the .txnindex keeps). */
+export interface FinishedTxn extends CompletedTxn {
+  lastStableOffset: bigint;
+}
+
+/** A snapshot's bytes, encoded when it was taken; written later (see Log roll). */
+export interface PendingSnapshot {
+  offset: bigint;
+  bytes: Buffer;
 }
 
 export class ProducerStateManager {
@@ -113,21 +124,55 @@ export class ProducerStateManager {
     return { infos, completedTxns };
   }
 
-  /** Applies a plan whose append was accepted; `endOffset` is the log end after it (exclusive). */
-  update(p: ProducerAppendPlan, endOffset: bigint): void {
+  /**
+   * Applies a plan whose append was accepted; `endOffset` is the log end after it (exclusive).
+   * Returns the transactions it completed, each with the LSO right after its marker (Kafka's
+   * lastStableOffset(completedTxn): the first offset of another producer's open transaction, else
+   * the marker + 1), computed in marker order.
+   */
+  update(p: ProducerAppendPlan, endOffset: bigint): FinishedTxn[] {
     for (const info of p.infos.values()) {
       this.producers.set(info.producerId, info.updated);
       for (const first of info.startedTxnFirstOffsets) this.ongoing.set(first, { producerId: info.producerId, firstOffset: first, lastOffset: null });
     }
-    for (const t of p.completedTxns) this.completeTxn(t);
+    const finished: FinishedTxn[] = [];
+    for (const t of p.completedTxns) {
+      finished.push({ ...t, lastStableOffset: this.lastStableOffsetAfter(t) });
+      this.completeTxn(t);
+    }
     if (endOffset > this.lastMapOffset) this.lastMapOffset = endOffset;
+    return finished;
+  }
+
+  private lastStableOffsetAfter(t: CompletedTxn): bigint {
+    let min: bigint | null = null;
+    for (const o of this.ongoing.values()) if (o.producerId !== t.producerId && (min === null || o.firstOffset < min)) min = o.firstOffset;
+    return min ?? t.lastOffset + 1n;
   }
 
   /** Applies batches read back from the log (recovery, replay after truncation): no validation. */
-  replay(views: readonly RecordBatchView[]): void {
-    if (views.length === 0) return;
+  replay(views: readonly RecordBatchView[]): FinishedTxn[] {
+    if (views.length === 0) return [];
     const last = views[views.length - 1]!;
-    this.update(this.plan(views, 'replication'), last.baseOffset + BigInt(last.lastOffsetDelta) + 1n);
+    return this.update(this.plan(views, 'replication'), last.baseOffset + BigInt(last.lastOffsetDelta) + 1n);
+  }
+
+  /**
+   * Every batch below `offset` has been applied (Kafka's updateMapEndOffset): the log end after
+   * an append without producer ids, a roll's base, a truncation point.
+   */
+  updateMapEndOffset(offset: bigint): void {
+    this.lastMapOffset = offset;
+  }
+
+  /** No producer and no transaction waiting for the high watermark (Kafka's isEmpty). */
+  get isEmpty(): boolean {
+    return this.producers.size === 0 && this.unreplicated.size === 0;
+  }
+
+  /** True while some transaction is open or its marker is above the high watermark. */
+  get hasUnstableTxns(): boolean {
+    return this.ongoing.size > 0 || this.unreplicated.size > 0;
   }
 
   private completeTxn(t: CompletedTxn): void {
@@ -156,6 +201,7 @@ export class ProducerStateManager {
   }
 
   onHighWatermarkUpdated(highWatermark: bigint): void {
+    if (this.unreplicated.size === 0) return;
     for (const [first, t] of this.unreplicated) if (t.lastOffset !== null && t.lastOffset < highWatermark) this.unreplicated.delete(first);
   }
 
@@ -172,10 +218,22 @@ export class ProducerStateManager {
 
   /** Writes a snapshot at mapEndOffset unless one is there already. */
   async takeSnapshot(): Promise<void> {
-    if (this.lastMapOffset <= this.lastSnapOffset) return;
-    const at = this.lastMapOffset;
-    this.lastSnapOffset = at;
-    await writeSnapshotFile(this.dir, at, this.producers.values());
+    const p = this.prepareSnapshot();
+    if (p) await this.writeSnapshot(p);
+  }
+
+  /**
+   * Encodes the state now as the snapshot at mapEndOffset (null when one is there already), for
+   * writeSnapshot later: the Log writes a roll's snapshot once the rolled segment is fsynced.
+   */
+  prepareSnapshot(): PendingSnapshot | null {
+    if (this.lastMapOffset <= this.lastSnapOffset) return null;
+    this.lastSnapOffset = this.lastMapOffset;
+    return { offset: this.lastMapOffset, bytes: encodeSnapshot(this.producers.values()) };
+  }
+
+  writeSnapshot(p: PendingSnapshot): Promise<void> {
+    return writeSnapshotBytes(this.dir, p.offset, p.bytes);
   }
 
   latestSnapshotOffset(): bigint | null {
@@ -244,14 +302,17 @@ export class ProducerStateManager {
     this.lastSnapOffset = latest ?? logStartOffset;
   }
 
-  /** Empties the table and removes every snapshot (the log was deleted or truncated to nothing). */
-  truncateFully(): void {
+  /**
+   * Empties the table and removes every snapshot (the log was deleted or truncated to nothing);
+   * the map end becomes `startAt` (Kafka's truncateFullyAndStartAt).
+   */
+  truncateFully(startAt = 0n): void {
     this.producers.clear();
     this.ongoing.clear();
     this.unreplicated.clear();
     for (const o of listSnapshotOffsets(this.dir)) deleteSnapshotFile(this.dir, o);
     this.lastSnapOffset = 0n;
-    this.lastMapOffset = 0n;
+    this.lastMapOffset = startAt;
   }
 }
 

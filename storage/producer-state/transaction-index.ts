@@ -82,6 +82,11 @@ export class TransactionIndex {
     return new TransactionIndex(file, entries);
   }
 
+  /** An index whose file does not exist yet (created by the first append). */
+  static empty(file: string): TransactionIndex {
+    return new TransactionIndex(file, []);
+  }
+
   get path(): string {
     return this.file;
   }
@@ -131,6 +136,25 @@ export class TransactionIndex {
   flush(): Promise<void> {
     return this.writing.then(() => {
       if (this.failure) throw this.failure;
+    });
+  }
+
+  /** Waits for queued writes, then fsyncs the file if it exists (segment flush and finalization). */
+  sync(): Promise<void> {
+    const file = this.file;
+    return this.queue(async () => {
+      let fh: fs.promises.FileHandle;
+      try {
+        fh = await fs.promises.open(file, 'r+');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
     });
   }
 

@@ -18,12 +18,21 @@ const SOURCE = path.join(__dirname, 'rdkafka-acks.c');
 
 /** Path of the compiled producer; compiles it when this source version has no binary yet. */
 export function rdkafkaAcksBinary(): string {
-  const code = fs.readFileSync(SOURCE);
-  const bin = path.join(os.tmpdir(), `gregor-rdkafka-acks-${createHash('sha1').update(code).digest('hex').slice(0, 12)}`);
+  return rdkafkaProgram(SOURCE);
+}
+
+/**
+ * Compiles a C program against librdkafka into the temp dir, once per source version (the
+ * binary is named by the source's hash); returns its path. Fails naming the packages it needs.
+ */
+export function rdkafkaProgram(source: string): string {
+  const code = fs.readFileSync(source);
+  const name = path.basename(source, '.c');
+  const bin = path.join(os.tmpdir(), `gregor-${name}-${createHash('sha1').update(code).digest('hex').slice(0, 12)}`);
   if (fs.existsSync(bin)) return bin;
   const tmp = `${bin}.${process.pid}`;
-  const r = spawnSync('cc', ['-O1', '-o', tmp, SOURCE, '-lrdkafka'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error(`could not build ${SOURCE} (needs a C compiler and librdkafka-dev: apt-get install gcc librdkafka-dev): ${r.error?.message ?? r.stderr}`);
+  const r = spawnSync('cc', ['-O1', '-o', tmp, source, '-lrdkafka'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`could not build ${source} (needs a C compiler and librdkafka-dev: apt-get install gcc librdkafka-dev): ${r.error?.message ?? r.stderr}`);
   fs.renameSync(tmp, bin);
   return bin;
 }
@@ -78,6 +87,12 @@ export class RdkafkaProducer {
     });
     const closed = new Promise<void>((r) => lines.once('close', () => r()));
     this.exited = new Promise((resolve) => child.once('exit', (code) => void closed.then(() => resolve(code))));
+  }
+
+  /** Waits until the program has produced `count` messages, had their reports and exited. */
+  async finished(): Promise<void> {
+    const code = await this.exited;
+    if (code !== 0) throw new Error(`rdkafka-acks exited with ${code}: ${this.stderr}`);
   }
 
   /** SIGTERM, then waits for the last delivery reports and the exit. */

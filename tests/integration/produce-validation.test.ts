@@ -164,7 +164,8 @@ describe('Integration > Produce data guarantees', () => {
     it('idempotence and transaction fields survive recompression', async () => {
       await createTopic('codec-txn-fields', { 'compression.type': 'lz4' });
       const sent = buildRecordBatch({ compression: CompressionType.Gzip, producerId: 77n, producerEpoch: 2, baseSequence: 0, isTransactional: true, records: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] });
-      expect((await produce('codec-txn-fields', sent)).errorCode).toBe(ErrorCode.NONE);
+      const txnReq = { ...produceReq('codec-txn-fields', sent), transactionalId: 'codec-txn' }; // transactional batches need an id
+    expect((await client.request<ProduceRequest, ProduceResponse>(ApiKey.Produce, 11, txnReq)).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
       const [v] = await storedBatches('codec-txn-fields');
       expect([v!.compression, v!.producerId, v!.producerEpoch, v!.baseSequence, v!.isTransactional]).toEqual([CompressionType.Lz4, 77n, 2, 0, true]);
     });

@@ -77,7 +77,8 @@ describe('Integration > Produce and Metadata (raw protocol)', () => {
     expect(m.get(ApiKey.DescribeConfigs)).toEqual([0, 4]);
     expect(m.get(ApiKey.IncrementalAlterConfigs)).toEqual([0, 1]);
     expect(m.get(ApiKey.DescribeCluster)).toEqual([0, 1]);
-    expect(m.has(ApiKey.InitProducerId)).toBe(false);
+    expect(m.get(ApiKey.WriteTxnMarkers)).toEqual([0, 1]);
+    expect(m.get(ApiKey.DescribeProducers)).toEqual([0, 0]);
   });
 
   it('gives every partition its own result: a bad one never fails the others', async () => {
