@@ -105,6 +105,8 @@ export class Broker {
       configFor: logConfigOf,
       retentionCheckIntervalMs: cfg.logRetentionCheckIntervalMs,
       cleanerEnabled: cfg.logCleanerEnable,
+      producerIdExpirationMs: () => dynamicConfig.current().producerIdExpirationMs,
+      producerIdExpirationCheckIntervalMs: cfg.producerIdExpirationCheckIntervalMs,
       cleanerBackoffMs: () => dynamicConfig.current().logCleanerBackoffMs,
       checkpointIntervalMs: Math.max(1, cfg.logFlushOffsetCheckpointIntervalMs),
       highWatermarkCheckpointIntervalMs: Math.max(1, cfg.replicaHighWatermarkCheckpointIntervalMs),

@@ -56,8 +56,8 @@ export interface LogManagerOptions {
   highWatermarkCheckpointIntervalMs?: number;
   /** How often flush.ms is checked (Kafka's log.flush.scheduler.interval.ms; default 1000 here). */
   flushCheckIntervalMs?: number;
-  /** producer.id.expiration.ms (Kafka default 86400000): idle producers are forgotten after it. */
-  producerIdExpirationMs?: number;
+  /** producer.id.expiration.ms (Kafka default 86400000): idle producers are forgotten after it; read at every check (dynamic). */
+  producerIdExpirationMs?: number | (() => number);
   /** producer.id.expiration.check.interval.ms (Kafka default 600000). */
   producerIdExpirationCheckIntervalMs?: number;
 }
@@ -163,7 +163,7 @@ export class LogManager {
           recoveryPoint: rps.get(k),
           logStartOffset: starts.get(k),
           highWatermark: hws.get(k),
-          producerIdExpirationMs: this.opts.producerIdExpirationMs,
+          producerIdExpirationMs: this.producerIdExpirationMs(),
         },
         stats,
       );
@@ -210,7 +210,7 @@ export class LogManager {
         clock: this.clock,
         logger: this.logger,
         cleanShutdown: false,
-        producerIdExpirationMs: this.opts.producerIdExpirationMs,
+        producerIdExpirationMs: this.producerIdExpirationMs(),
       });
       this.register(k, log, dir);
       return log;
@@ -296,7 +296,13 @@ export class LogManager {
   /** Forgets, in every log, producers idle for producer.id.expiration.ms (Kafka's PeriodicProducerExpirationCheck). */
   removeExpiredProducers(): void {
     const now = this.clock.now();
-    for (const log of this.allLogs()) log.removeExpiredProducers(now);
+    const ms = this.producerIdExpirationMs();
+    for (const log of this.allLogs()) log.removeExpiredProducers(now, ms);
+  }
+
+  private producerIdExpirationMs(): number | undefined {
+    const v = this.opts.producerIdExpirationMs;
+    return typeof v === 'function' ? v() : v;
   }
 
   /** One retention pass over every log; returns the number of segments deleted. */

@@ -416,7 +416,9 @@ export class Log {
   }
 
   /** Forgets producers idle for producer.id.expiration.ms (LogManager, every producer.id.expiration.check.interval.ms). */
-  removeExpiredProducers(nowMs: number): void {
+  /** Forgets producers idle for `expirationMs` (producer.id.expiration.ms; default: the value the log was opened with). */
+  removeExpiredProducers(nowMs: number, expirationMs?: number): void {
+    if (expirationMs !== undefined) this.producerState.producerIdExpirationMs = expirationMs;
     this.producerState.removeExpiredProducers(nowMs);
   }
 

@@ -168,8 +168,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', { min: 1 }),
   // Partition-side transaction and producer-id settings (storage / replica manager).
   d('transaction.partition.verification.enable', 'boolean', 'true', { ignored: true, dynamic: true }),
-  d('producer.id.expiration.ms', 'int', '86400000', { min: 0, ignored: true, dynamic: true }),
-  d('producer.id.expiration.check.interval.ms', 'int', '600000', { min: 1, ignored: true }),
+  d('producer.id.expiration.ms', 'int', '86400000', { min: 0, dynamic: true }),
+  d('producer.id.expiration.check.interval.ms', 'int', '600000', { min: 1 }),
   // Quotas: a future issue; accepted, no effect yet.
   d('quota.window.num', 'int', '11', { min: 1, ignored: true }),
   d('quota.window.size.seconds', 'int', '1', { min: 1, ignored: true }),

@@ -284,9 +284,10 @@ const OWN_DOCS: Readonly<Record<string, string>> = {
   'transaction.partition.verification.enable':
     'In Kafka, whether the leader checks that a partition was added to an ongoing transaction before a transactional write to it. ' + NO_EFFECT_YET,
   'producer.id.expiration.ms':
-    'In Kafka, how long in milliseconds a partition leader keeps the state of a producer id that has stopped writing. ' + NO_EFFECT_YET,
+    'How long in milliseconds a partition keeps the state (epoch, last sequences) of a producer id that has stopped writing; ' +
+    'an idempotent producer that resumes later starts afresh. A producer with an open transaction is never forgotten. A dynamic change applies at the next check.',
   'producer.id.expiration.check.interval.ms':
-    'In Kafka, how often in milliseconds expired producer ids are removed. ' + NO_EFFECT_YET,
+    'How often in milliseconds every partition forgets the producer ids idle longer than producer.id.expiration.ms.',
   'quota.window.num':
     'In Kafka, how many samples are kept for client quotas. ' + NO_EFFECT_YET,
   'quota.window.size.seconds':

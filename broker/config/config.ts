@@ -27,6 +27,10 @@ export interface BrokerConfig {
   readonly listeners: readonly Listener[];
   readonly advertisedListeners: readonly Listener[];
   readonly logDirs: readonly string[];
+  /** producer.id.expiration.ms: a partition forgets a producer idle this long (dynamic). */
+  readonly producerIdExpirationMs: number;
+  /** producer.id.expiration.check.interval.ms: how often idle producers are looked for. */
+  readonly producerIdExpirationCheckIntervalMs: number;
   /** log.cleaner.enable: false = compacted topics are never cleaned. */
   readonly logCleanerEnable: boolean;
   /** log.cleaner.backoff.ms: pause between cleaner passes (dynamic). */
@@ -268,6 +272,8 @@ export function loadConfig(raw: Readonly<Record<string, string>>): LoadedConfig 
     logRetentionBytes: num('log.retention.bytes'),
     logRetentionCheckIntervalMs: num('log.retention.check.interval.ms'),
     logCleanerEnable: bool('log.cleaner.enable'),
+    producerIdExpirationMs: num('producer.id.expiration.ms'),
+    producerIdExpirationCheckIntervalMs: num('producer.id.expiration.check.interval.ms'),
     logCleanerBackoffMs: num('log.cleaner.backoff.ms'),
     socketListenBacklogSize: num('socket.listen.backlog.size'),
     logCleanupPolicy: get('log.cleanup.policy') as readonly string[],

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { ControlRecordType, buildEndTxnMarkerBatch } from '../../protocol/records/control-record';
 import { buildRecordBatch } from '../../protocol/records/record-builder';
 import type { Log } from '../../storage/log';
+import { LogManager } from '../../storage/log-manager';
 import { listSnapshotOffsets } from '../../storage/producer-state/producer-snapshot';
 import { txnIndexFileName, decodeAbortedTxns } from '../../storage/producer-state/transaction-index';
 import { ManualClock, config, openLog, readAll, rmDir, tmpDir } from './helpers';
@@ -175,6 +176,21 @@ describe('Log producer state', () => {
     log.removeExpiredProducers(clock.now());
     expect(log.producerState.size).toBe(0);
     await log.close();
+  });
+
+  it('the LogManager expires with the current producer.id.expiration.ms (a dynamic change applies at the next check)', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    let expirationMs = 86_400_000;
+    const m = await LogManager.open({ logDirs: [dir], defaultConfig: config(), clock, producerIdExpirationMs: () => expirationMs });
+    const log = await m.getOrCreateLog('pid-expiry', 0, config());
+    await leader(log, pbatch({ seq: 0, pid: 9n }));
+    clock.t += 60_000;
+    m.removeExpiredProducers();
+    expect(log.producerState.entry(9n)).toBeDefined();
+    expirationMs = 30_000;
+    m.removeExpiredProducers();
+    expect(log.producerState.entry(9n)).toBeUndefined();
+    await m.shutdown();
   });
 
   it('follower appends build the same state without validation', async () => {
